@@ -1,0 +1,250 @@
+"""The ``fas-ray`` command.
+
+    fas-ray run PATH --target COL [--time-budget S] [--max-trials N] [--seed N]
+    fas-ray demo                  the pipeline on scikit-learn's breast_cancer
+    fas-ray runs                  runs under the data root
+    fas-ray models                registered models
+    fas-ray predict --model ID INPUT --out OUTPUT
+    fas-ray serve [--host H] [--port P]
+
+Every command takes ``--data-root DIR`` (default ``$FAS_RAY_DATA_ROOT``, else ``./fas_data``).
+Errors print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fas_ray import __version__
+from fas_ray.config import RunSpec, Settings
+from fas_ray.exceptions import ConfigError, FasRayError, InputError
+
+__all__ = ["main"]
+
+_TOKEN_ENV = "FAS_RAY_API_TOKEN"
+
+
+def _print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    cells = [[_fmt(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return "" if value is None else str(value)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.create(data_root=args.data_root)
+
+
+# -- commands ----------------------------------------------------------------------------------
+def _run(args: argparse.Namespace, source: str | None = None) -> int:
+    from fas_ray.pipeline import STAGES, run_pipeline
+
+    spec = RunSpec.create(
+        source=source or args.path,
+        target=args.target,
+        time_budget_s=args.time_budget,
+        max_trials=args.max_trials,
+        seed=args.seed,
+    )
+    settings = _settings(args)
+    start = time.perf_counter()
+
+    def progress(stage: str, message: str) -> None:
+        index = STAGES.index(stage) + 1 if stage in STAGES else 0
+        print(f"[{index:>2}/{len(STAGES)}] {stage:<9} {time.perf_counter() - start:6.1f}s  {message}",
+              flush=True)
+
+    result = run_pipeline(spec, settings, progress=progress)
+    report = result.report
+    print(f"\nLeaderboard (CV {report['metric']}, best {min(10, len(report['leaderboard']))} "
+          f"of {report['search']['trials']} trials):")
+    rows = [
+        {"rank": i + 1, "learner": t["learner"], "score": t["score"], "std": t["score_std"],
+         "seconds": t["seconds"]}
+        for i, t in enumerate(report["leaderboard"][:10])
+    ]
+    _print_table(rows, ["rank", "learner", "score", "std", "seconds"])
+    print("\nHoldout metrics:")
+    for name, value in report["holdout_metrics"].items():
+        print(f"  {name:<20} {value:.4f}")
+    print("\nStage timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in report["timings"].items()))
+    print("\nArtifacts:")
+    for name, path in result.artifacts.items():
+        print(f"  {name:<13} {path}")
+    print(f"\nrun id:   {result.run_id}")
+    print(f"model id: {result.model_id}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from sklearn.datasets import load_breast_cancer
+
+    settings = _settings(args)
+    path = settings.data_root / "demo" / "breast_cancer.csv"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        load_breast_cancer(as_frame=True).frame.to_csv(path, index=False)
+    print(f"Demo: scikit-learn's breast_cancer ({path}), target 'target'\n")
+    args.target = "target"
+    return _run(args, source=str(path))
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from fas_ray.manifest import RunManifest
+    from fas_ray.storage import DataRoot
+
+    runs_dir = DataRoot(_settings(args).data_root).layer("runs")
+    rows = []
+    for path in sorted(runs_dir.glob("*/manifest.json"), reverse=True):
+        m = RunManifest.load(path)
+        rows.append({"run_id": m.run_id, "status": m.status, "model_id": m.model_id,
+                     "source": Path(m.source).name, "created_at": m.created_at,
+                     "error": (m.error or "")[:60]})
+    _print_table(rows, ["run_id", "status", "model_id", "source", "created_at", "error"])
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from fas_ray.pipeline import registry_for
+    from fas_ray.storage import DataRoot
+
+    models = registry_for(DataRoot(_settings(args).data_root)).list()
+    rows = []
+    for m in models:
+        main_metric = m.extra.get("metric", "")
+        rows.append({"model_id": m.model_id, "task": m.task, "target": m.target,
+                     "learner": m.learner, "holdout": m.metrics.get(main_metric),
+                     "metric": main_metric, "created_at": m.created_at})
+    _print_table(rows, ["model_id", "task", "target", "learner", "metric", "holdout", "created_at"])
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from fas_ray.ingest import read_table
+    from fas_ray.pipeline import registry_for
+    from fas_ray.storage import DataRoot, atomic_write_text, write_parquet_atomic
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise InputError(f"The output '{out}' must end in .csv or .parquet.")
+    model = registry_for(DataRoot(_settings(args).data_root)).load(args.model)
+    frame = pl.from_arrow(read_table(args.input))
+    assert isinstance(frame, pl.DataFrame)
+    result = pl.DataFrame({"prediction": model.predict(frame).tolist()})
+    if model.task.is_classification:
+        proba = model.predict_proba(frame)
+        result = result.with_columns(
+            [pl.Series(f"proba_{c}", proba[:, i]) for i, c in enumerate(model.classes_)]
+        )
+    if out.suffix.lower() == ".csv":
+        atomic_write_text(out, result.write_csv())
+    else:
+        write_parquet_atomic(result, out)
+    print(f"{result.height} predictions from {args.model} written to {out}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from fas_ray.distributed.serving import serve_models
+
+    token = os.environ.get(_TOKEN_ENV) or None
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = args.host == "localhost"
+    if not loopback and not token:
+        raise ConfigError(
+            f"Serving on {args.host} (not loopback) requires an API token: set {_TOKEN_ENV}."
+        )
+    settings = _settings(args)
+
+    def ready(url: str) -> None:
+        print(f"Serving models from {settings.data_root} at {url} "
+              f"(POST /models/{{id}}/predict, GET /healthz). Ctrl+C stops.", flush=True)
+
+    serve_models(settings, args.host, args.port, token, on_ready=ready)
+    return 0
+
+
+# -- parser ------------------------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-root", metavar="DIR",
+                        help="data root (default: $FAS_RAY_DATA_ROOT, else ./fas_data)")
+    budget = argparse.ArgumentParser(add_help=False)
+    budget.add_argument("--time-budget", type=float, metavar="S",
+                        help="search budget in seconds (default 60)")
+    budget.add_argument("--max-trials", type=int, metavar="N", help="stop after N trials")
+    budget.add_argument("--seed", type=int, metavar="N", help="random seed (default 0)")
+
+    parser = argparse.ArgumentParser(prog="fas-ray", description="AutoML on Ray.")
+    parser.add_argument("--version", action="version", version=f"fas-ray {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", parents=[common, budget], help="run the pipeline on a file")
+    p.add_argument("path", metavar="PATH", help="input file (.csv or .parquet)")
+    p.add_argument("--target", required=True, metavar="COL", help="column to predict")
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser("demo", parents=[common, budget],
+                       help="run the pipeline on scikit-learn's breast_cancer data set")
+    p.set_defaults(func=_demo)
+
+    p = sub.add_parser("runs", parents=[common], help="list runs")
+    p.set_defaults(func=_runs)
+
+    p = sub.add_parser("models", parents=[common], help="list registered models")
+    p.set_defaults(func=_models)
+
+    p = sub.add_parser("predict", parents=[common], help="predict a file with a registered model")
+    p.add_argument("--model", required=True, metavar="ID", help="registered model id")
+    p.add_argument("input", metavar="INPUT", help="rows to predict (.csv or .parquet)")
+    p.add_argument("--out", required=True, metavar="OUTPUT", help="output .csv or .parquet")
+    p.set_defaults(func=_predict)
+
+    p = sub.add_parser("serve", parents=[common], help="serve registered models over HTTP")
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.set_defaults(func=_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``fas-ray`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    try:
+        return int(args.func(args))
+    except FasRayError as exc:
+        print(f"fas-ray: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("fas-ray: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

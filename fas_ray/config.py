@@ -1,0 +1,115 @@
+"""Typed settings and run specifications.
+
+``Settings`` says where fas-ray keeps its data and which Ray to use; ``RunSpec`` says what one
+pipeline run does. Both validate on construction and never touch the file system or Ray.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from fas_ray.exceptions import ConfigError
+
+__all__ = ["DEFAULT_DATA_ROOT", "RunSpec", "Settings", "default_data_root", "validation_message"]
+
+DEFAULT_DATA_ROOT = "fas_data"
+DATA_ROOT_ENV = "FAS_RAY_DATA_ROOT"
+
+LearnerName = Literal["lightgbm", "xgboost", "random_forest", "linear"]
+ALL_LEARNERS: tuple[LearnerName, ...] = ("lightgbm", "xgboost", "random_forest", "linear")
+
+
+def default_data_root() -> Path:
+    """The data root used when none is given: ``$FAS_RAY_DATA_ROOT``, else ``./fas_data``."""
+    return Path(os.environ.get(DATA_ROOT_ENV) or DEFAULT_DATA_ROOT)
+
+
+def validation_message(exc: ValidationError) -> str:
+    """Turn a pydantic error into one readable line."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "value"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+class Settings(BaseModel):
+    """Where data lives and which Ray to use.
+
+    Args:
+        data_root: folder holding every layer, run, model and the registry.
+        ray_address: a Ray cluster to join (``auto`` or ``host:port``); ``None`` starts a local Ray
+            unless ``RAY_ADDRESS`` is set.
+        num_cpus: CPUs the embedded local Ray may use (``None``: all).
+        object_store_mb: object store size of the embedded local Ray, in MiB.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    data_root: Path = Field(
+        default_factory=default_data_root, validate_default=True, description="Root of all layers."
+    )
+    ray_address: str | None = Field(default=None, description="Ray cluster to join.")
+    num_cpus: int | None = Field(default=None, ge=1, le=4096)
+    object_store_mb: int = Field(default=400, ge=75, le=1_000_000)
+
+    @field_validator("data_root")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @classmethod
+    def create(cls, **kwargs: object) -> Settings:
+        """Build settings, raising :class:`ConfigError` with a one-line message when invalid."""
+        clean = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            return cls(**clean)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            raise ConfigError(f"Invalid settings: {validation_message(exc)}") from None
+
+
+class RunSpec(BaseModel):
+    """What one pipeline run does.
+
+    Args:
+        source: path of the input file (CSV or Parquet).
+        target: name of the column to predict (original or normalised spelling).
+        time_budget_s: wall-clock budget of the model search, in seconds.
+        max_trials: stop the search after this many trials (``None``: only the time budget).
+        seed: seed for splits, the sampler and the learners.
+        cv_folds: folds of the cross-validation inside each trial.
+        test_size: share of rows held out for the final evaluation.
+        learners: learners the search may choose from.
+        shap_sample: rows used to compute SHAP importances.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str = Field(min_length=1)
+    target: str = Field(min_length=1)
+    time_budget_s: float = Field(default=60.0, gt=0, le=7 * 24 * 3600)
+    max_trials: int | None = Field(default=None, ge=1, le=100_000)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    cv_folds: int = Field(default=5, ge=2, le=20)
+    test_size: float = Field(default=0.2, gt=0.0, lt=0.9)
+    learners: tuple[LearnerName, ...] = ALL_LEARNERS
+    shap_sample: int = Field(default=100, ge=10, le=100_000)
+
+    @model_validator(mode="after")
+    def _learners_not_empty(self) -> RunSpec:
+        if not self.learners:
+            raise ValueError("at least one learner is needed")
+        return self
+
+    @classmethod
+    def create(cls, **kwargs: object) -> RunSpec:
+        """Build a run spec, raising :class:`ConfigError` with a one-line message when invalid."""
+        clean = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            return cls(**clean)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            raise ConfigError(f"Invalid run options: {validation_message(exc)}") from None

@@ -1,0 +1,71 @@
+"""Start a local Ray or join a cluster."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+
+import ray
+
+from fas_ray.config import Settings
+
+__all__ = ["ray_session"]
+
+log = logging.getLogger("fas_ray.distributed")
+
+
+def _quiet_env() -> None:
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("RAY_TRAIN_V2_ENABLED", "0")
+
+
+def _quiet_loggers() -> None:
+    for name in ("ray.data", "ray.tune", "ray.train", "ray.serve", "ray.air"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("optuna").setLevel(logging.WARNING)
+    ray.data.DataContext.get_current().print_on_execution_start = False
+
+
+@contextlib.contextmanager
+def ray_session(settings: Settings) -> Iterator[str]:
+    """Use Ray for the duration of the block; yields where it runs (``local`` or the address).
+
+    Joins ``settings.ray_address`` or ``$RAY_ADDRESS`` when set, else starts a local Ray with
+    a capped object store. A Ray that is already initialised is used as it is and left running;
+    one started here is shut down on exit.
+    """
+    _quiet_env()
+    if ray.is_initialized():
+        yield "existing"
+        return
+    address = settings.ray_address or os.environ.get("RAY_ADDRESS")
+    common = dict(logging_level=logging.WARNING, log_to_driver=False, configure_logging=True)
+    if address:
+        ray.init(address=address, **common)  # type: ignore[arg-type]
+        where = address
+    else:
+        # The embedded Ray is private to this process: keep it on loopback, without a token.
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+        ray.init(
+            num_cpus=settings.num_cpus,
+            object_store_memory=settings.object_store_mb * 1024 * 1024,
+            include_dashboard=False,
+            **common,  # type: ignore[arg-type]
+        )
+        where = "local"
+    _quiet_loggers()
+    log.info("Ray ready (%s): %s", where, ray.cluster_resources())
+    try:
+        yield where
+    finally:
+        ray.shutdown()
+
+
+def cluster_cpus() -> int:
+    """CPUs in the connected cluster (at least 1)."""
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))

@@ -1,0 +1,174 @@
+"""Cleaning: normalised column names, exact-duplicate removal and missing-value filling.
+
+Each function takes and returns a Polars frame and works on one block; ``clean_table`` composes
+them for data that fits one process. ``fas_ray.distributed.etl`` runs the same functions over
+Ray Data blocks, with the duplicate and fill steps made global.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+__all__ = [
+    "HASH_COLUMN",
+    "EtlSummary",
+    "FillValue",
+    "add_row_hash",
+    "canonical_order",
+    "clean_table",
+    "compute_fill_values",
+    "dedup_rows",
+    "fill_missing",
+    "normalize_column_names",
+    "normalize_name",
+    "numeric_fill",
+]
+
+HASH_COLUMN = "__fas_row_hash"
+_HASH_SEED = 42
+
+FillValue = Any
+
+
+@dataclass
+class EtlSummary:
+    """What cleaning did, for the report."""
+
+    rows_in: int = 0
+    rows_out: int = 0
+    duplicates_removed: int = 0
+    renamed: dict[str, str] = field(default_factory=dict)
+    filled: dict[str, int] = field(default_factory=dict)
+    fill_values: dict[str, FillValue] = field(default_factory=dict)
+
+
+def normalize_name(name: str) -> str:
+    """One column name as snake_case ASCII: ``"Mean Radius (mm)"`` → ``"mean_radius_mm"``."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    text = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
+    if not text:
+        text = "column"
+    if text[0].isdigit():
+        text = f"c_{text}"
+    return text
+
+
+def normalize_column_names(names: Sequence[str]) -> list[str]:
+    """Unique snake_case ASCII names, in order; already-normalised unique names stay as they are."""
+    bases = [normalize_name(n) for n in names]
+    used: set[str] = set()
+    out: list[str] = []
+    for base in bases:
+        candidate, n = base, 2
+        while candidate in used:
+            candidate, n = f"{base}_{n}", n + 1
+        used.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def add_row_hash(df: pl.DataFrame) -> pl.DataFrame:
+    """Add a 64-bit hash of each row's values (same row → same hash, in any process)."""
+    return df.with_columns(df.hash_rows(seed=_HASH_SEED).alias(HASH_COLUMN))
+
+
+def dedup_rows(df: pl.DataFrame) -> pl.DataFrame:
+    """Drop exact duplicate rows, keeping the first of each."""
+    return df.unique(maintain_order=True, keep="first")
+
+
+def canonical_order(df: pl.DataFrame) -> pl.DataFrame:
+    """Sort rows by their content hash: a row order that does not depend on how blocks were split."""
+    if df.width == 0:
+        return df
+    helper = [c for c in df.columns if c != HASH_COLUMN]
+    keyed = df.select(helper).with_columns(df.select(helper).hash_rows(seed=_HASH_SEED).alias("_k"))
+    return keyed.sort("_k", maintain_order=True).drop("_k")
+
+
+def _is_numeric(dtype: pl.DataType) -> bool:
+    return dtype.is_numeric() and dtype != pl.Boolean
+
+
+def numeric_fill(median: float | None, *, is_integer: bool) -> FillValue:
+    """The fill value for a numeric column from its median (rounded for integer columns)."""
+    if median is None or (isinstance(median, float) and math.isnan(median)):
+        return None
+    if is_integer:
+        return int(round(median))
+    return float(median)
+
+
+def compute_fill_values(df: pl.DataFrame, exclude: Iterable[str] = ()) -> dict[str, FillValue]:
+    """Fill value per column with nulls: the median of numeric columns, else the mode.
+
+    The mode's ties go to the smallest value, so every engine picks the same one.
+    """
+    skip = set(exclude) | {HASH_COLUMN}
+    values: dict[str, FillValue] = {}
+    for name, dtype in df.schema.items():
+        if name in skip:
+            continue
+        col = df[name].fill_nan(None) if dtype.is_float() else df[name]
+        if col.null_count() == 0:
+            continue
+        col = col.drop_nulls()
+        if col.len() == 0:
+            values[name] = None
+        elif _is_numeric(dtype):
+            values[name] = numeric_fill(
+                col.cast(pl.Float64).median(), is_integer=dtype.is_integer()  # type: ignore[arg-type]
+            )
+        else:
+            counts = col.value_counts(name="_n").sort(["_n", name], descending=[True, False])
+            values[name] = counts[name][0]
+    return values
+
+
+def _missing_count(col: pl.Series) -> int:
+    return (col.fill_nan(None) if col.dtype.is_float() else col).null_count()
+
+
+def fill_missing(df: pl.DataFrame, fill_values: dict[str, FillValue]) -> pl.DataFrame:
+    """Fill nulls (and NaN in float columns) with the given values; other columns are untouched."""
+    exprs = []
+    for name, value in fill_values.items():
+        if value is None or name not in df.columns:
+            continue
+        col = pl.col(name)
+        if df.schema[name].is_float():
+            col = col.fill_nan(None)
+        exprs.append(col.fill_null(pl.lit(value, dtype=df.schema[name])).alias(name))
+    return df.with_columns(exprs) if exprs else df
+
+
+def clean_table(df: pl.DataFrame, exclude: Iterable[str] = ()) -> tuple[pl.DataFrame, EtlSummary]:
+    """The whole cleaning in one process: names, duplicates, fill; rows in canonical order.
+
+    Args:
+        df: the raw table.
+        exclude: normalised names of columns not to fill (the target).
+    """
+    summary = EtlSummary(rows_in=df.height)
+    new_names = normalize_column_names(df.columns)
+    summary.renamed = {a: b for a, b in zip(df.columns, new_names, strict=True) if a != b}
+    df = df.rename(dict(zip(df.columns, new_names, strict=True)))
+    deduped = dedup_rows(df)
+    summary.duplicates_removed = df.height - deduped.height
+    summary.fill_values = compute_fill_values(deduped, exclude)
+    summary.filled = {
+        name: _missing_count(deduped[name])
+        for name, value in summary.fill_values.items()
+        if value is not None
+    }
+    out = canonical_order(fill_missing(deduped, summary.fill_values))
+    summary.rows_out = out.height
+    return out, summary

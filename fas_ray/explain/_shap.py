@@ -1,0 +1,74 @@
+"""SHAP feature importance (mean |SHAP| per feature) for the tree models fas-ray trains."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["FeatureImportance", "shap_importance"]
+
+log = logging.getLogger("fas_ray.explain")
+
+
+@dataclass(frozen=True)
+class FeatureImportance:
+    feature: str
+    importance: float
+
+
+def _is_tree_model(estimator: Any) -> bool:
+    module = type(estimator).__module__
+    return module.startswith(("lightgbm", "xgboost", "sklearn.ensemble"))
+
+
+def _shap_values(estimator: Any, X: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """SHAP values as an array (rows, features) or (rows, features, classes).
+
+    Tree models get exact TreeExplainer values; any other model a permutation explainer over
+    its predictions (probabilities for classifiers) with ``background`` as the masker.
+    """
+    import shap
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*shap values output has changed.*")
+        if _is_tree_model(estimator):
+            values: Any = shap.TreeExplainer(estimator).shap_values(X, check_additivity=False)
+        elif hasattr(estimator, "steps") and hasattr(estimator.steps[-1][1], "coef_"):
+            # a (scaler, linear model) pipeline: exact linear SHAP in the scaled space
+            prep, last = estimator[:-1], estimator.steps[-1][1]
+            masker = shap.maskers.Independent(prep.transform(background))
+            values = shap.LinearExplainer(last, masker).shap_values(prep.transform(X))
+        else:
+            fn = estimator.predict_proba if hasattr(estimator, "predict_proba") else estimator.predict
+            explainer = shap.PermutationExplainer(fn, shap.maskers.Independent(background))
+            values = explainer(X, silent=True).values
+    if isinstance(values, list):  # older shap: one array per class
+        values = np.stack(values, axis=-1)
+    return np.asarray(values, dtype=np.float64)
+
+
+def shap_importance(
+    estimator: Any,
+    X: np.ndarray,
+    feature_names: list[str],
+    *,
+    top: int = 20,
+    sample: int = 100,
+    seed: int = 0,
+) -> list[FeatureImportance]:
+    """The ``top`` features by mean |SHAP| over a sample of at most ``sample`` rows of ``X``."""
+    rng = np.random.default_rng(seed)
+    background = X
+    if len(X) > sample:
+        X = X[np.sort(rng.choice(len(X), size=sample, replace=False))]
+        background = X
+    values = np.abs(_shap_values(estimator, X, background))
+    per_feature = values.mean(axis=0)
+    if per_feature.ndim == 2:  # multiclass: average over classes
+        per_feature = per_feature.mean(axis=1)
+    order = np.argsort(-per_feature, kind="stable")[:top]
+    return [FeatureImportance(feature_names[i], float(per_feature[i])) for i in order]

@@ -1,0 +1,147 @@
+"""RunManifest: what a run read, how it was configured, what it wrote, how long each stage took.
+
+A manifest moves ``created → running → completed | failed`` and is rewritten atomically after each
+change, so a reader never sees half a file and a crashed run still says how far it got.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from fas_ray.exceptions import RunNotFoundError, StorageError
+from fas_ray.storage import write_json
+
+__all__ = ["RunManifest", "RunStatus", "StageRecord", "new_run_id", "utc_now"]
+
+RunStatus = Literal["created", "running", "completed", "failed"]
+_TRANSITIONS: dict[str, set[str]] = {
+    "created": {"running", "failed"},
+    "running": {"completed", "failed"},
+    "completed": set(),
+    "failed": set(),
+}
+
+
+def utc_now() -> str:
+    """The current UTC time as an ISO-8601 string."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id such as ``20261127-173600-3f9a1c``."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+class StageRecord(BaseModel):
+    """One stage's timing and outcome."""
+
+    name: str
+    status: Literal["running", "completed", "failed"] = "running"
+    started_at: str = Field(default_factory=utc_now)
+    seconds: float | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class RunManifest(BaseModel):
+    """The record of one run, saved as ``runs/<run_id>/manifest.json``."""
+
+    run_id: str
+    status: RunStatus = "created"
+    source: str
+    sha256: str | None = None
+    dataset_id: str | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+    artifacts: dict[str, str] = Field(default_factory=dict)
+    stages: list[StageRecord] = Field(default_factory=list)
+    model_id: str | None = None
+    error: str | None = None
+    created_at: str = Field(default_factory=utc_now)
+    updated_at: str = Field(default_factory=utc_now)
+
+    path: Path | None = Field(default=None, exclude=True)
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self) -> None:
+        """Write the manifest atomically to its path (set by :meth:`create` or :meth:`load`)."""
+        if self.path is None:
+            raise StorageError("This manifest has no path; create it with RunManifest.create().")
+        self.updated_at = utc_now()
+        write_json(self.path, self.model_dump(mode="json"))
+
+    @classmethod
+    def create(cls, run_dir: Path, **fields: Any) -> RunManifest:
+        manifest = cls(**fields)
+        manifest.path = Path(run_dir) / "manifest.json"
+        manifest.save()
+        return manifest
+
+    @classmethod
+    def load(cls, path: Path) -> RunManifest:
+        path = Path(path)
+        if path.is_dir():
+            path = path / "manifest.json"
+        if not path.is_file():
+            raise RunNotFoundError(f"No manifest at {path}; check the run id and --data-root.")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise StorageError(f"Cannot read the manifest {path}: {exc}") from None
+        manifest = cls.model_validate(data)
+        manifest.path = path
+        return manifest
+
+    # -- transitions -------------------------------------------------------------------------
+    def _move(self, status: RunStatus) -> None:
+        if status not in _TRANSITIONS[self.status]:
+            raise StorageError(f"A run cannot go from '{self.status}' to '{status}'.")
+        self.status = status
+
+    def start(self) -> None:
+        self._move("running")
+        self.save()
+
+    def complete(self) -> None:
+        self._move("completed")
+        self.save()
+
+    def fail(self, reason: str) -> None:
+        for stage in self.stages:
+            if stage.status == "running":
+                stage.status = "failed"
+        self.error = reason
+        self._move("failed")
+        self.save()
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[StageRecord]:
+        """Time a stage; it is recorded as completed, or failed if the block raises."""
+        record = StageRecord(name=name)
+        self.stages.append(record)
+        self.save()
+        start = time.perf_counter()
+        try:
+            yield record
+        except BaseException:
+            record.status = "failed"
+            record.seconds = round(time.perf_counter() - start, 3)
+            self.save()
+            raise
+        record.status = "completed"
+        record.seconds = round(time.perf_counter() - start, 3)
+        self.save()
+
+    def add_artifact(self, name: str, path: Path) -> None:
+        self.artifacts[name] = str(path)
+
+    def timings(self) -> dict[str, float]:
+        """Seconds per completed stage."""
+        return {s.name: s.seconds for s in self.stages if s.seconds is not None}

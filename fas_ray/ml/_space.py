@@ -1,0 +1,98 @@
+"""Typed search-space domains and the conditional (learner, hyperparameters) space.
+
+Learners declare their spaces with these domains; :func:`suggest_config` samples one configuration
+through an Optuna trial (define-by-run), so the sampler picks the learner and its parameters
+together and every parameter is named ``<learner>.<param>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+__all__ = [
+    "CategoricalDomain",
+    "Domain",
+    "FloatDomain",
+    "IntDomain",
+    "split_config",
+    "suggest_config",
+]
+
+
+class _Trial(Protocol):  # the part of optuna.Trial used here
+    def suggest_int(self, name: str, low: int, high: int, *, log: bool = ...) -> int: ...
+    def suggest_float(self, name: str, low: float, high: float, *, log: bool = ...) -> float: ...
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class IntDomain:
+    low: int
+    high: int
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise ValueError(f"IntDomain low {self.low} > high {self.high}")
+
+    def suggest(self, trial: _Trial, name: str) -> int:
+        return trial.suggest_int(name, self.low, self.high, log=self.log)
+
+    def contains(self, value: Any) -> bool:
+        return isinstance(value, int) and self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
+class FloatDomain:
+    low: float
+    high: float
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if self.low > self.high or (self.log and self.low <= 0):
+            raise ValueError(f"FloatDomain({self.low}, {self.high}, log={self.log}) is empty")
+
+    def suggest(self, trial: _Trial, name: str) -> float:
+        return trial.suggest_float(name, self.low, self.high, log=self.log)
+
+    def contains(self, value: Any) -> bool:
+        return isinstance(value, int | float) and self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
+class CategoricalDomain:
+    choices: tuple[Any, ...]
+
+    def __post_init__(self) -> None:
+        if not self.choices:
+            raise ValueError("CategoricalDomain needs at least one choice")
+
+    def suggest(self, trial: _Trial, name: str) -> Any:
+        return trial.suggest_categorical(name, list(self.choices))
+
+    def contains(self, value: Any) -> bool:
+        return value in self.choices
+
+
+Domain = IntDomain | FloatDomain | CategoricalDomain
+
+
+def suggest_config(trial: _Trial, learners: Sequence[str]) -> dict[str, Any]:
+    """Sample ``{"learner": name, "<name>.<param>": value, ...}`` through an Optuna trial."""
+    from fas_ray.ml.learners import get_learner
+
+    name = trial.suggest_categorical("learner", list(learners))
+    config: dict[str, Any] = {"learner": name}
+    for param, domain in get_learner(name).search_space().items():
+        config[f"{name}.{param}"] = domain.suggest(trial, f"{name}.{param}")
+    return config
+
+
+def split_config(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``{"learner": "x", "x.a": 1}`` → ``("x", {"a": 1})``."""
+    name = str(config["learner"])
+    prefix = f"{name}."
+    params = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
+    return name, params

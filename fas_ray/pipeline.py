@@ -1,0 +1,242 @@
+"""The pipeline: ingest → ETL (Ray Data) → features → search (Ray Tune) → refit → evaluate →
+explain → register → report, each stage timed in the run's manifest.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from fas_ray.config import RunSpec, Settings
+from fas_ray.etl import canonical_order, normalize_column_names, normalize_name
+from fas_ray.exceptions import FasRayError, InputError, PipelineError
+from fas_ray.explain import shap_importance
+from fas_ray.features import FeatureBuilder
+from fas_ray.ingest import BronzeDataset, ingest_file
+from fas_ray.manifest import RunManifest, new_run_id
+from fas_ray.ml import (
+    FittedModel,
+    TaskInfo,
+    classification_metrics,
+    detect_task,
+    fit_model,
+    make_folds,
+    primary_metric,
+    regression_metrics,
+)
+from fas_ray.ml._model import encode_target
+from fas_ray.ml._split import holdout_split
+from fas_ray.registry import SQLiteRegistry
+from fas_ray.storage import DataRoot, write_json, write_parquet_atomic
+
+__all__ = ["STAGES", "RunResult", "registry_for", "run_pipeline"]
+
+log = logging.getLogger("fas_ray.pipeline")
+
+STAGES = (
+    "ingest", "task", "etl", "features", "search", "refit", "evaluate", "explain", "register",
+    "report",
+)
+Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    model_id: str
+    report: dict[str, Any]
+    manifest_path: Path
+    artifacts: dict[str, str]
+
+
+def registry_for(root: DataRoot) -> SQLiteRegistry:
+    """The registry of a data root."""
+    return SQLiteRegistry(root.registry_db, root.layer("models"))
+
+
+def _resolve_target(bronze: BronzeDataset, target: str) -> str:
+    normalised = normalize_column_names(bronze.columns)
+    wanted = normalize_name(target)
+    if target in bronze.columns:
+        return normalised[bronze.columns.index(target)]
+    if wanted in normalised:
+        return wanted
+    raise InputError(
+        f"The target column '{target}' is not in the data. Columns: {', '.join(bronze.columns)}."
+    )
+
+
+def _detect_from_bronze(bronze: BronzeDataset, target: str) -> TaskInfo:
+    original = bronze.columns[normalize_column_names(bronze.columns).index(target)]
+    y = pl.read_parquet(bronze.path, columns=[original])[original]
+    return detect_task(y, target)
+
+
+def _holdout_metrics(
+    model: FittedModel, holdout: pl.DataFrame
+) -> tuple[dict[str, Any], pl.DataFrame]:
+    task = model.task
+    pred = model.predict(holdout)
+    gold = holdout.with_columns(pl.Series("prediction", pred.tolist()))
+    if task.is_classification:
+        proba = model.predict_proba(holdout)
+        y_true = encode_target(task, holdout[task.target])
+        y_pred = encode_target(task, pl.Series(pred.tolist(), dtype=holdout[task.target].dtype))
+        metrics = classification_metrics(y_true, y_pred, proba, len(task.classes))
+        gold = gold.with_columns(
+            [pl.Series(f"proba_{c}", proba[:, i]) for i, c in enumerate(task.classes)]
+        )
+    else:
+        metrics = regression_metrics(holdout[task.target].cast(pl.Float64).to_numpy(), pred)
+    return metrics, gold
+
+
+def run_pipeline(
+    spec: RunSpec, settings: Settings, progress: Progress | None = None, run_id: str | None = None
+) -> RunResult:
+    """Run the whole pipeline on ``spec.source``; the manifest records every stage.
+
+    Raises:
+        FasRayError: on bad input or a failed stage; the manifest then says ``failed`` and why.
+    """
+    from fas_ray.distributed import ray_session, run_etl, run_search
+
+    say: Progress = progress or (lambda stage, msg: None)
+    root = DataRoot(settings.data_root).ensure()
+    run_id = run_id or new_run_id()
+    run_dir = root.run_dir(run_id)
+    manifest = RunManifest.create(
+        run_dir, run_id=run_id, source=str(spec.source), config=spec.model_dump(mode="json")
+    )
+    manifest.start()
+    wall = time.perf_counter()
+    try:
+        with manifest.stage("ingest"):
+            bronze = ingest_file(spec.source, root)
+            manifest.sha256, manifest.dataset_id = bronze.sha256, bronze.dataset_id
+            manifest.add_artifact("bronze", bronze.path)
+            say("ingest", f"{bronze.rows} rows x {len(bronze.columns)} columns, sha256 {bronze.sha256[:12]}")
+        with manifest.stage("task") as rec:
+            target = _resolve_target(bronze, spec.target)
+            task = _detect_from_bronze(bronze, target)
+            rec.detail = task.to_json()
+            say("task", f"{task.subtype} on '{target}' ({task.reason})")
+
+        with ray_session(settings) as where:
+            with manifest.stage("etl") as rec:
+                silver = root.silver(run_id)
+                etl = run_etl(bronze.path, silver, exclude=[target])
+                manifest.add_artifact("silver", silver)
+                rec.detail = {"rows_in": etl.rows_in, "rows_out": etl.rows_out,
+                              "duplicates_removed": etl.duplicates_removed, "ray": where}
+                say("etl", f"{etl.rows_out} rows after removing {etl.duplicates_removed} "
+                           f"duplicates; filled {sum(etl.filled.values())} missing cells (Ray Data)")
+
+            with manifest.stage("features") as rec:
+                df = canonical_order(pl.read_parquet(silver))
+                before = df.height
+                df = df.filter(pl.col(target).is_not_null())
+                task = detect_task(df[target], target)
+                train, holdout = holdout_split(df, task, spec.test_size, spec.seed)
+                builder = FeatureBuilder(target=target).fit(train)
+                X = builder.transform(train)
+                y = encode_target(task, train[target])
+                folds = make_folds(task, y, spec.cv_folds, spec.seed)
+                rec.detail = {"train_rows": train.height, "holdout_rows": holdout.height,
+                              "dropped_null_target": before - df.height,
+                              "features": builder.feature_names, "dropped": builder.dropped}
+                say("features", f"{X.shape[1]} features; {train.height} train / "
+                                f"{holdout.height} holdout rows; {len(folds)}-fold CV")
+
+            metric = primary_metric(task)
+            with manifest.stage("search") as rec:
+                search = run_search(
+                    X, y, task, folds, metric=metric, learners=spec.learners, seed=spec.seed,
+                    time_budget_s=spec.time_budget_s, max_trials=spec.max_trials,
+                    storage_path=run_dir / "tune",
+                )
+                rec.detail = {"trials": len(search.trials), "errors": len(search.errors),
+                              "best_score": search.best.score, "metric": metric}
+                say("search", f"{len(search.trials)} trials in {search.wall_seconds:.1f} s; "
+                              f"best CV {metric} {search.best.score:.4f} ({search.best.learner})")
+
+        with manifest.stage("refit"):
+            best = search.best
+            model = fit_model(best.learner, best.params, train, task, spec.seed, n_jobs=-1)
+            say("refit", f"{best.learner} refitted on {train.height} rows")
+
+        with manifest.stage("evaluate"):
+            metrics, gold = _holdout_metrics(model, holdout)
+            gold_path = write_parquet_atomic(gold, root.gold(run_id) / "holdout.parquet")
+            manifest.add_artifact("gold_holdout", gold_path)
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+            say("evaluate", f"holdout: {shown}")
+
+        with manifest.stage("explain"):
+            importance = shap_importance(
+                model.estimator, X, model.features.feature_names,
+                sample=spec.shap_sample, seed=spec.seed,
+            )
+            say("explain", "top SHAP features: " + ", ".join(f.feature for f in importance[:5]))
+
+        model_id = f"{run_id}_{task.kind}"
+        with manifest.stage("register"):
+            model.metadata = {"model_id": model_id, "run_id": run_id, "sha256": bronze.sha256}
+            info = registry_for(root).save(
+                model_id, model, run_id=run_id, task=task.subtype, target=target,
+                learner=best.learner, metrics=metrics,
+                extra={"cv_score": best.score, "metric": metric, "params": best.params,
+                       "features": builder.input_columns},
+            )
+            manifest.model_id = model_id
+            manifest.add_artifact("model", Path(info.path))
+            say("register", f"model {model_id}")
+
+        with manifest.stage("report"):
+            leaderboard = [t.to_json() for t in search.trials]
+            report = {
+                "run_id": run_id,
+                "model_id": model_id,
+                "source": str(spec.source),
+                "sha256": bronze.sha256,
+                "task": task.to_json(),
+                "metric": metric,
+                "cv_best_score": best.score,
+                "holdout_metrics": metrics,
+                "best": {"learner": best.learner, "params": best.params},
+                "leaderboard": leaderboard[:20],
+                "search": {"trials": len(search.trials), "errors": search.errors[:5],
+                           "wall_seconds": round(search.wall_seconds, 3)},
+                "etl": {"rows_in": etl.rows_in, "rows_out": etl.rows_out,
+                        "duplicates_removed": etl.duplicates_removed, "filled": etl.filled,
+                        "fill_values": etl.fill_values, "renamed": etl.renamed},
+                "features": {"used": builder.feature_names, "dropped": builder.dropped},
+                "shap_importance": [{"feature": f.feature, "mean_abs_shap": f.importance}
+                                    for f in importance],
+                "timings": manifest.timings(),
+            }
+            write_json(run_dir / "leaderboard.json", leaderboard)
+            manifest.add_artifact("leaderboard", run_dir / "leaderboard.json")
+            manifest.add_artifact("report", run_dir / "report.json")
+            report["artifacts"] = dict(manifest.artifacts)
+        report["timings"] = manifest.timings()
+        report["timings"]["total"] = round(time.perf_counter() - wall, 3)
+        write_json(run_dir / "report.json", report)
+        manifest.complete()
+    except FasRayError as exc:
+        manifest.fail(str(exc))
+        raise
+    except KeyboardInterrupt:
+        manifest.fail("interrupted")
+        raise
+    except Exception as exc:
+        manifest.fail(f"{type(exc).__name__}: {exc}")
+        raise PipelineError(f"The run {run_id} failed: {type(exc).__name__}: {exc}") from exc
+    return RunResult(run_id, model_id, report, run_dir / "manifest.json", dict(manifest.artifacts))

@@ -1,0 +1,163 @@
+"""SQLite registry: metadata in ``registry.sqlite``, model files under ``models/<id>/``."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+import builtins
+from typing import Any
+
+from fas_ray.exceptions import ModelNotFoundError, RegistryError
+from fas_ray.manifest import utc_now
+from fas_ray.registry._base import ModelInfo
+from fas_ray.storage import atomic_write_bytes
+
+__all__ = ["SQLiteRegistry"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS models (
+    model_id   TEXT PRIMARY KEY,
+    version    INTEGER NOT NULL DEFAULT 1,
+    run_id     TEXT NOT NULL,
+    task       TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    learner    TEXT NOT NULL,
+    metrics    TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    extra      TEXT NOT NULL DEFAULT '{}'
+)
+"""
+_COLUMNS = "model_id, version, run_id, task, target, learner, metrics, path, created_at, extra"
+
+
+class SQLiteRegistry:
+    """A registry in one SQLite file with model pickles beside it.
+
+    Args:
+        db_path: the SQLite file (created on first write).
+        models_dir: folder for ``<model_id>/model.pkl``.
+    """
+
+    def __init__(self, db_path: Path, models_dir: Path) -> None:
+        self.db_path = Path(db_path)
+        self.models_dir = Path(models_dir)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.db_path, timeout=30)
+        except sqlite3.Error as exc:
+            raise RegistryError(f"Cannot open the registry {self.db_path}: {exc}") from None
+        try:
+            conn.execute(_SCHEMA)
+            with conn:
+                yield conn
+        except sqlite3.Error as exc:
+            raise RegistryError(f"Registry error in {self.db_path}: {exc}") from None
+        finally:
+            conn.close()
+
+    def save(
+        self,
+        model_id: str,
+        model: Any,
+        *,
+        run_id: str,
+        task: str,
+        target: str,
+        learner: str,
+        metrics: dict[str, Any],
+        extra: dict[str, Any] | None = None,
+    ) -> ModelInfo:
+        """Store ``model`` under ``model_id``; the file is written before the row, atomically."""
+        if not model_id or "/" in model_id or model_id.startswith("."):
+            raise RegistryError(f"Invalid model id {model_id!r}; use letters, digits, '-' and '_'.")
+        if self._row(model_id) is not None:
+            raise RegistryError(f"A model with id '{model_id}' is already registered.")
+        path = self.models_dir / model_id / "model.pkl"
+        atomic_write_bytes(path, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        info = ModelInfo(
+            model_id=model_id,
+            run_id=run_id,
+            task=task,
+            target=target,
+            learner=learner,
+            metrics=dict(metrics),
+            path=str(path),
+            created_at=utc_now(),
+            extra=dict(extra or {}),
+        )
+        with self._connect() as conn:
+            conn.execute(
+                f"INSERT INTO models ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    info.model_id,
+                    info.version,
+                    info.run_id,
+                    info.task,
+                    info.target,
+                    info.learner,
+                    json.dumps(info.metrics),
+                    info.path,
+                    info.created_at,
+                    json.dumps(info.extra, default=str),
+                ),
+            )
+        return info
+
+    def _row(self, model_id: str) -> tuple[Any, ...] | None:
+        if not self.db_path.exists():
+            return None
+        with self._connect() as conn:
+            row: tuple[Any, ...] | None = conn.execute(
+                f"SELECT {_COLUMNS} FROM models WHERE model_id = ?", (model_id,)
+            ).fetchone()
+            return row
+
+    @staticmethod
+    def _to_info(row: tuple[Any, ...]) -> ModelInfo:
+        mid, version, run_id, task, target, learner, metrics, path, created, extra = row
+        return ModelInfo(
+            model_id=mid,
+            version=version,
+            run_id=run_id,
+            task=task,
+            target=target,
+            learner=learner,
+            metrics=json.loads(metrics),
+            path=path,
+            created_at=created,
+            extra=json.loads(extra),
+        )
+
+    def info(self, model_id: str) -> ModelInfo:
+        row = self._row(model_id)
+        if row is None:
+            known = ", ".join(m.model_id for m in self.list()[:5]) or "none yet"
+            raise ModelNotFoundError(
+                f"No model '{model_id}' in the registry at {self.db_path} (recent: {known})."
+            )
+        return self._to_info(row)
+
+    def load(self, model_id: str) -> Any:
+        info = self.info(model_id)
+        try:
+            with open(info.path, "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError) as exc:
+            raise RegistryError(f"Cannot load model '{model_id}' from {info.path}: {exc}") from None
+
+    def list(self) -> builtins.list[ModelInfo]:
+        if not self.db_path.exists():
+            return []
+        with self._connect() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM models ORDER BY created_at DESC, model_id"
+            ).fetchall()
+        return [self._to_info(r) for r in rows]

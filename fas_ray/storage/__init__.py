@@ -1,0 +1,20 @@
+"""Layer paths under a data root and atomic writes."""
+
+from fas_ray.storage._atomic import (
+    atomic_dir,
+    atomic_write_bytes,
+    atomic_write_text,
+    write_json,
+    write_parquet_atomic,
+)
+from fas_ray.storage._layers import LAYERS, DataRoot
+
+__all__ = [
+    "LAYERS",
+    "DataRoot",
+    "atomic_dir",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "write_json",
+    "write_parquet_atomic",
+]

@@ -1,0 +1,57 @@
+"""Where each layer and artifact lives under a data root.
+
+::
+
+    <root>/bronze/<dataset_id>/data.parquet     raw input as Parquet, immutable
+    <root>/silver/<run_id>/                      cleaned Parquet (one or more files)
+    <root>/gold/<run_id>/holdout.parquet         holdout rows with their predictions
+    <root>/runs/<run_id>/manifest.json           the run's manifest, report and search results
+    <root>/models/<model_id>/model.pkl           registered models
+    <root>/registry.sqlite                       the model registry
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["LAYERS", "DataRoot"]
+
+LAYERS = ("bronze", "silver", "gold", "features", "models", "reports", "runs")
+
+
+@dataclass(frozen=True)
+class DataRoot:
+    """Paths under one data root. Creates nothing until :meth:`ensure` is called."""
+
+    root: Path
+
+    def ensure(self) -> DataRoot:
+        """Create the root and its layer folders."""
+        for layer in LAYERS:
+            (self.root / layer).mkdir(parents=True, exist_ok=True)
+        return self
+
+    def layer(self, name: str) -> Path:
+        if name not in LAYERS:
+            raise ValueError(f"Unknown layer {name!r}; layers are {', '.join(LAYERS)}.")
+        return self.root / name
+
+    def bronze(self, dataset_id: str) -> Path:
+        return self.root / "bronze" / dataset_id
+
+    def silver(self, run_id: str) -> Path:
+        return self.root / "silver" / run_id
+
+    def gold(self, run_id: str) -> Path:
+        return self.root / "gold" / run_id
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.root / "runs" / run_id
+
+    def model_dir(self, model_id: str) -> Path:
+        return self.root / "models" / model_id
+
+    @property
+    def registry_db(self) -> Path:
+        return self.root / "registry.sqlite"

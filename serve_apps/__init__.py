@@ -1,0 +1,1 @@
+"""Ray Serve applications of fas-ray (``serve run serve_apps/config.yaml``)."""
