@@ -70,16 +70,25 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
 
     def progress(stage: str, message: str) -> None:
         index = STAGES.index(stage) + 1 if stage in STAGES else 0
-        print(f"[{index:>2}/{len(STAGES)}] {stage:<9} {time.perf_counter() - start:6.1f}s  {message}",
-              flush=True)
+        print(
+            f"[{index:>2}/{len(STAGES)}] {stage:<9} {time.perf_counter() - start:6.1f}s  {message}",
+            flush=True,
+        )
 
     result = run_pipeline(spec, settings, progress=progress)
     report = result.report
-    print(f"\nLeaderboard (CV {report['metric']}, best {min(10, len(report['leaderboard']))} "
-          f"of {report['search']['trials']} trials):")
+    print(
+        f"\nLeaderboard (CV {report['metric']}, best {min(10, len(report['leaderboard']))} "
+        f"of {report['search']['trials']} trials):"
+    )
     rows = [
-        {"rank": i + 1, "learner": t["learner"], "score": t["score"], "std": t["score_std"],
-         "seconds": t["seconds"]}
+        {
+            "rank": i + 1,
+            "learner": t["learner"],
+            "score": t["score"],
+            "std": t["score_std"],
+            "seconds": t["seconds"],
+        }
         for i, t in enumerate(report["leaderboard"][:10])
     ]
     _print_table(rows, ["rank", "learner", "score", "std", "seconds"])
@@ -116,9 +125,16 @@ def _runs(args: argparse.Namespace) -> int:
     rows = []
     for path in sorted(runs_dir.glob("*/manifest.json"), reverse=True):
         m = RunManifest.load(path)
-        rows.append({"run_id": m.run_id, "status": m.status, "model_id": m.model_id,
-                     "source": Path(m.source).name, "created_at": m.created_at,
-                     "error": (m.error or "")[:60]})
+        rows.append(
+            {
+                "run_id": m.run_id,
+                "status": m.status,
+                "model_id": m.model_id,
+                "source": Path(m.source).name,
+                "created_at": m.created_at,
+                "error": (m.error or "")[:60],
+            }
+        )
     _print_table(rows, ["run_id", "status", "model_id", "source", "created_at", "error"])
     return 0
 
@@ -131,9 +147,17 @@ def _models(args: argparse.Namespace) -> int:
     rows = []
     for m in models:
         main_metric = m.extra.get("metric", "")
-        rows.append({"model_id": m.model_id, "task": m.task, "target": m.target,
-                     "learner": m.learner, "holdout": m.metrics.get(main_metric),
-                     "metric": main_metric, "created_at": m.created_at})
+        rows.append(
+            {
+                "model_id": m.model_id,
+                "task": m.task,
+                "target": m.target,
+                "learner": m.learner,
+                "holdout": m.metrics.get(main_metric),
+                "metric": main_metric,
+                "created_at": m.created_at,
+            }
+        )
     _print_table(rows, ["model_id", "task", "target", "learner", "metric", "holdout", "created_at"])
     return 0
 
@@ -180,8 +204,11 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
     def ready(url: str) -> None:
-        print(f"Serving models from {settings.data_root} at {url} "
-              f"(POST /models/{{id}}/predict, GET /healthz). Ctrl+C stops.", flush=True)
+        print(
+            f"Serving models from {settings.data_root} at {url} "
+            f"(POST /models/{{id}}/predict, GET /healthz). Ctrl+C stops.",
+            flush=True,
+        )
 
     serve_models(settings, args.host, args.port, token, on_ready=ready)
     return 0
@@ -190,11 +217,15 @@ def _serve(args: argparse.Namespace) -> int:
 # -- parser ------------------------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-root", metavar="DIR",
-                        help="data root (default: $FAS_RAY_DATA_ROOT, else ./fas_data)")
+    common.add_argument(
+        "--data-root",
+        metavar="DIR",
+        help="data root (default: $FAS_RAY_DATA_ROOT, else ./fas_data)",
+    )
     budget = argparse.ArgumentParser(add_help=False)
-    budget.add_argument("--time-budget", type=float, metavar="S",
-                        help="search budget in seconds (default 60)")
+    budget.add_argument(
+        "--time-budget", type=float, metavar="S", help="search budget in seconds (default 60)"
+    )
     budget.add_argument("--max-trials", type=int, metavar="N", help="stop after N trials")
     budget.add_argument("--seed", type=int, metavar="N", help="random seed (default 0)")
 
@@ -207,8 +238,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--target", required=True, metavar="COL", help="column to predict")
     p.set_defaults(func=_run)
 
-    p = sub.add_parser("demo", parents=[common, budget],
-                       help="run the pipeline on scikit-learn's breast_cancer data set")
+    p = sub.add_parser(
+        "demo",
+        parents=[common, budget],
+        help="run the pipeline on scikit-learn's breast_cancer data set",
+    )
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("runs", parents=[common], help="list runs")

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from fas_ray.config import RunSpec, Settings
@@ -41,7 +40,15 @@ __all__ = ["STAGES", "RunResult", "registry_for", "run_pipeline"]
 log = logging.getLogger("fas_ray.pipeline")
 
 STAGES = (
-    "ingest", "task", "etl", "features", "search", "refit", "evaluate", "explain", "register",
+    "ingest",
+    "task",
+    "etl",
+    "features",
+    "search",
+    "refit",
+    "evaluate",
+    "explain",
+    "register",
     "report",
 )
 Progress = Callable[[str, str], None]
@@ -122,7 +129,10 @@ def run_pipeline(
             bronze = ingest_file(spec.source, root)
             manifest.sha256, manifest.dataset_id = bronze.sha256, bronze.dataset_id
             manifest.add_artifact("bronze", bronze.path)
-            say("ingest", f"{bronze.rows} rows x {len(bronze.columns)} columns, sha256 {bronze.sha256[:12]}")
+            say(
+                "ingest",
+                f"{bronze.rows} rows x {len(bronze.columns)} columns, sha256 {bronze.sha256[:12]}",
+            )
         with manifest.stage("task") as rec:
             target = _resolve_target(bronze, spec.target)
             task = _detect_from_bronze(bronze, target)
@@ -134,10 +144,17 @@ def run_pipeline(
                 silver = root.silver(run_id)
                 etl = run_etl(bronze.path, silver, exclude=[target])
                 manifest.add_artifact("silver", silver)
-                rec.detail = {"rows_in": etl.rows_in, "rows_out": etl.rows_out,
-                              "duplicates_removed": etl.duplicates_removed, "ray": where}
-                say("etl", f"{etl.rows_out} rows after removing {etl.duplicates_removed} "
-                           f"duplicates; filled {sum(etl.filled.values())} missing cells (Ray Data)")
+                rec.detail = {
+                    "rows_in": etl.rows_in,
+                    "rows_out": etl.rows_out,
+                    "duplicates_removed": etl.duplicates_removed,
+                    "ray": where,
+                }
+                say(
+                    "etl",
+                    f"{etl.rows_out} rows after removing {etl.duplicates_removed} "
+                    f"duplicates; filled {sum(etl.filled.values())} missing cells (Ray Data)",
+                )
 
             with manifest.stage("features") as rec:
                 df = canonical_order(pl.read_parquet(silver))
@@ -149,23 +166,44 @@ def run_pipeline(
                 X = builder.transform(train)
                 y = encode_target(task, train[target])
                 folds = make_folds(task, y, spec.cv_folds, spec.seed)
-                rec.detail = {"train_rows": train.height, "holdout_rows": holdout.height,
-                              "dropped_null_target": before - df.height,
-                              "features": builder.feature_names, "dropped": builder.dropped}
-                say("features", f"{X.shape[1]} features; {train.height} train / "
-                                f"{holdout.height} holdout rows; {len(folds)}-fold CV")
+                rec.detail = {
+                    "train_rows": train.height,
+                    "holdout_rows": holdout.height,
+                    "dropped_null_target": before - df.height,
+                    "features": builder.feature_names,
+                    "dropped": builder.dropped,
+                }
+                say(
+                    "features",
+                    f"{X.shape[1]} features; {train.height} train / "
+                    f"{holdout.height} holdout rows; {len(folds)}-fold CV",
+                )
 
             metric = primary_metric(task)
             with manifest.stage("search") as rec:
                 search = run_search(
-                    X, y, task, folds, metric=metric, learners=spec.learners, seed=spec.seed,
-                    time_budget_s=spec.time_budget_s, max_trials=spec.max_trials,
+                    X,
+                    y,
+                    task,
+                    folds,
+                    metric=metric,
+                    learners=spec.learners,
+                    seed=spec.seed,
+                    time_budget_s=spec.time_budget_s,
+                    max_trials=spec.max_trials,
                     storage_path=run_dir / "tune",
                 )
-                rec.detail = {"trials": len(search.trials), "errors": len(search.errors),
-                              "best_score": search.best.score, "metric": metric}
-                say("search", f"{len(search.trials)} trials in {search.wall_seconds:.1f} s; "
-                              f"best CV {metric} {search.best.score:.4f} ({search.best.learner})")
+                rec.detail = {
+                    "trials": len(search.trials),
+                    "errors": len(search.errors),
+                    "best_score": search.best.score,
+                    "metric": metric,
+                }
+                say(
+                    "search",
+                    f"{len(search.trials)} trials in {search.wall_seconds:.1f} s; "
+                    f"best CV {metric} {search.best.score:.4f} ({search.best.learner})",
+                )
 
         with manifest.stage("refit"):
             best = search.best
@@ -181,8 +219,11 @@ def run_pipeline(
 
         with manifest.stage("explain"):
             importance = shap_importance(
-                model.estimator, X, model.features.feature_names,
-                sample=spec.shap_sample, seed=spec.seed,
+                model.estimator,
+                X,
+                model.features.feature_names,
+                sample=spec.shap_sample,
+                seed=spec.seed,
             )
             say("explain", "top SHAP features: " + ", ".join(f.feature for f in importance[:5]))
 
@@ -190,10 +231,19 @@ def run_pipeline(
         with manifest.stage("register"):
             model.metadata = {"model_id": model_id, "run_id": run_id, "sha256": bronze.sha256}
             info = registry_for(root).save(
-                model_id, model, run_id=run_id, task=task.subtype, target=target,
-                learner=best.learner, metrics=metrics,
-                extra={"cv_score": best.score, "metric": metric, "params": best.params,
-                       "features": builder.input_columns},
+                model_id,
+                model,
+                run_id=run_id,
+                task=task.subtype,
+                target=target,
+                learner=best.learner,
+                metrics=metrics,
+                extra={
+                    "cv_score": best.score,
+                    "metric": metric,
+                    "params": best.params,
+                    "features": builder.input_columns,
+                },
             )
             manifest.model_id = model_id
             manifest.add_artifact("model", Path(info.path))
@@ -212,22 +262,32 @@ def run_pipeline(
                 "holdout_metrics": metrics,
                 "best": {"learner": best.learner, "params": best.params},
                 "leaderboard": leaderboard[:20],
-                "search": {"trials": len(search.trials), "errors": search.errors[:5],
-                           "wall_seconds": round(search.wall_seconds, 3)},
-                "etl": {"rows_in": etl.rows_in, "rows_out": etl.rows_out,
-                        "duplicates_removed": etl.duplicates_removed, "filled": etl.filled,
-                        "fill_values": etl.fill_values, "renamed": etl.renamed},
+                "search": {
+                    "trials": len(search.trials),
+                    "errors": search.errors[:5],
+                    "wall_seconds": round(search.wall_seconds, 3),
+                },
+                "etl": {
+                    "rows_in": etl.rows_in,
+                    "rows_out": etl.rows_out,
+                    "duplicates_removed": etl.duplicates_removed,
+                    "filled": etl.filled,
+                    "fill_values": etl.fill_values,
+                    "renamed": etl.renamed,
+                },
                 "features": {"used": builder.feature_names, "dropped": builder.dropped},
-                "shap_importance": [{"feature": f.feature, "mean_abs_shap": f.importance}
-                                    for f in importance],
+                "shap_importance": [
+                    {"feature": f.feature, "mean_abs_shap": f.importance} for f in importance
+                ],
                 "timings": manifest.timings(),
             }
             write_json(run_dir / "leaderboard.json", leaderboard)
             manifest.add_artifact("leaderboard", run_dir / "leaderboard.json")
             manifest.add_artifact("report", run_dir / "report.json")
             report["artifacts"] = dict(manifest.artifacts)
-        report["timings"] = manifest.timings()
-        report["timings"]["total"] = round(time.perf_counter() - wall, 3)
+        timings: dict[str, float] = manifest.timings()
+        timings["total"] = round(time.perf_counter() - wall, 3)
+        report["timings"] = timings
         write_json(run_dir / "report.json", report)
         manifest.complete()
     except FasRayError as exc:

@@ -70,7 +70,11 @@ def run_etl(
 
     blocks = num_blocks or 2 * cluster_cpus()
     deduped = (
-        ds.map_batches(_rename_and_hash, fn_kwargs={"mapping": mapping}, batch_format="pyarrow")
+        ds.map_batches(
+            _rename_and_hash,  # type: ignore[arg-type]
+            fn_kwargs={"mapping": mapping},
+            batch_format="pyarrow",
+        )
         .repartition(blocks, keys=[HASH_COLUMN])
         .map_batches(_dedup_block, batch_format="pyarrow", batch_size=None)
     )
@@ -85,7 +89,9 @@ def run_etl(
             summary.rows_out = filled.count()
             if fills:
                 filled = filled.map_batches(
-                    _fill_block, fn_kwargs={"fill_values": fills}, batch_format="pyarrow"
+                    _fill_block,  # type: ignore[arg-type]
+                    fn_kwargs={"fill_values": fills},
+                    batch_format="pyarrow",
                 )
             filled.write_parquet(str(tmp))
         finally:

@@ -121,7 +121,8 @@ def run_search(
     grid = tuner.fit()
     trials: list[TrialRecord] = []
     errors: list[str] = []
-    for result in grid:
+    for i in range(len(grid)):
+        result = grid[i]
         if result.error is not None:
             errors.append(str(result.error).splitlines()[0])
             continue

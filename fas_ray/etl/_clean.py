@@ -86,7 +86,7 @@ def dedup_rows(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def canonical_order(df: pl.DataFrame) -> pl.DataFrame:
-    """Sort rows by their content hash: a row order that does not depend on how blocks were split."""
+    """Sort rows by content hash: an order that does not depend on how blocks were split."""
     if df.width == 0:
         return df
     helper = [c for c in df.columns if c != HASH_COLUMN]
@@ -124,8 +124,10 @@ def compute_fill_values(df: pl.DataFrame, exclude: Iterable[str] = ()) -> dict[s
         if col.len() == 0:
             values[name] = None
         elif _is_numeric(dtype):
+            median = col.cast(pl.Float64).median()
             values[name] = numeric_fill(
-                col.cast(pl.Float64).median(), is_integer=dtype.is_integer()  # type: ignore[arg-type]
+                float(median) if median is not None else None,  # type: ignore[arg-type]
+                is_integer=dtype.is_integer(),
             )
         else:
             counts = col.value_counts(name="_n").sort(["_n", name], descending=[True, False])

@@ -11,8 +11,20 @@ from fas_ray.etl._clean import HASH_COLUMN, FillValue, numeric_fill
 
 __all__ = ["duckdb_fill_values", "parquet_source"]
 
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-            "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "REAL")
+_NUMERIC = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "REAL",
+)
 
 
 def parquet_source(path: Path) -> str:
@@ -64,7 +76,9 @@ def duckdb_fill_values(
                 (median,) = con.execute(  # type: ignore[misc]
                     f"SELECT median({clean})::DOUBLE FROM {src}"
                 ).fetchone()
-                values[name] = numeric_fill(median, is_integer=not is_float and "DECIMAL" not in dtype)
+                values[name] = numeric_fill(
+                    median, is_integer=not is_float and "DECIMAL" not in dtype
+                )
             else:
                 row = con.execute(
                     f"SELECT {col} AS v, count(*) AS n FROM {src} WHERE {col} IS NOT NULL "

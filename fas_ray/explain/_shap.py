@@ -43,7 +43,11 @@ def _shap_values(estimator: Any, X: np.ndarray, background: np.ndarray) -> np.nd
             masker = shap.maskers.Independent(prep.transform(background))
             values = shap.LinearExplainer(last, masker).shap_values(prep.transform(X))
         else:
-            fn = estimator.predict_proba if hasattr(estimator, "predict_proba") else estimator.predict
+            fn = (
+                estimator.predict_proba
+                if hasattr(estimator, "predict_proba")
+                else estimator.predict
+            )
             explainer = shap.PermutationExplainer(fn, shap.maskers.Independent(background))
             values = explainer(X, silent=True).values
     if isinstance(values, list):  # older shap: one array per class

@@ -171,7 +171,9 @@ def _encode(series: pl.Series, spec: ColumnSpec) -> np.ndarray:
                 {"_v": spec.categories, "_i": np.arange(len(spec.categories), dtype=np.float64)},
                 schema={"_v": pl.String, "_i": pl.Float64},
             )
-            joined = pl.DataFrame({"_v": col}).join(mapping, on="_v", how="left", maintain_order="left")
+            joined = pl.DataFrame({"_v": col}).join(
+                mapping, on="_v", how="left", maintain_order="left"
+            )
             return joined["_i"].fill_null(-1.0).to_numpy().reshape(-1, 1)
         col = series
         if not col.dtype.is_temporal():

@@ -69,7 +69,9 @@ def _check_file(path: Path) -> str:
             f"use one of: {', '.join(SUPPORTED_EXTENSIONS)}."
         )
     if path.stat().st_size == 0:
-        raise InputError(f"The file '{path.name}' is empty; it needs a header and at least one row.")
+        raise InputError(
+            f"The file '{path.name}' is empty; it needs a header and at least one row."
+        )
     return ext
 
 

@@ -46,7 +46,9 @@ def classification_metrics(
         "precision_weighted": float(
             skm.precision_score(y_true, y_pred, average="weighted", zero_division=0)
         ),
-        "recall_weighted": float(skm.recall_score(y_true, y_pred, average="weighted", zero_division=0)),
+        "recall_weighted": float(
+            skm.recall_score(y_true, y_pred, average="weighted", zero_division=0)
+        ),
         "f1_weighted": float(skm.f1_score(y_true, y_pred, average="weighted", zero_division=0)),
     }
     if proba is not None:

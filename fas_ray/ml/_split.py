@@ -18,7 +18,7 @@ def holdout_split(
     idx = np.arange(df.height)
     stratify = None
     if task.is_classification:
-        counts = df[task.target].value_counts()["count"]
+        counts = df[task.target].value_counts()["count"].to_numpy()
         if int(counts.min()) >= 2:
             stratify = df[task.target].to_numpy()
     train_idx, test_idx = train_test_split(

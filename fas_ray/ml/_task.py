@@ -33,7 +33,9 @@ class TaskInfo:
             "kind": self.kind,
             "subtype": self.subtype,
             "target": self.target,
-            "classes": [c if isinstance(c, int | float | str | bool) else str(c) for c in self.classes],
+            "classes": [
+                c if isinstance(c, int | float | str | bool) else str(c) for c in self.classes
+            ],
             "reason": self.reason,
         }
 
@@ -63,7 +65,10 @@ def detect_task(y: pl.Series, target: str) -> TaskInfo:
     elif dtype.is_integer() or bool((values.cast(pl.Float64) % 1 == 0).all()):
         if n_unique <= MAX_CLASSES_FOR_INTEGER_TARGET:
             kind = "classification"
-            reason = f"integer target with {n_unique} distinct values (<= {MAX_CLASSES_FOR_INTEGER_TARGET})"
+            reason = (
+                f"integer target with {n_unique} distinct values "
+                f"(<= {MAX_CLASSES_FOR_INTEGER_TARGET})"
+            )
         else:
             kind, reason = "regression", f"integer target with {n_unique} distinct values"
     else:

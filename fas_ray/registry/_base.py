@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import builtins
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 __all__ = ["ModelInfo", "Registry"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import pickle
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-import builtins
 from typing import Any
 
 from fas_ray.exceptions import ModelNotFoundError, RegistryError
