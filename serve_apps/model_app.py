@@ -11,8 +11,8 @@ Loaded models are kept in a small LRU cache. When an API token is configured, ev
 ``/healthz`` requires ``Authorization: Bearer <token>``.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI reads these annotations at run time, inside
+# the Serve replica, where string annotations of the wrapped class cannot be resolved.
 import hmac
 from collections import OrderedDict
 from pathlib import Path

@@ -1,0 +1,21 @@
+"""Integration tier: one local Ray for the whole session, shared by every test here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import ray
+
+
+@pytest.fixture(scope="session")
+def ray_local() -> Iterator[None]:
+    if not ray.is_initialized():
+        ray.init(
+            num_cpus=2,
+            object_store_memory=300 * 1024 * 1024,
+            include_dashboard=False,
+            log_to_driver=False,
+        )
+    yield
+    ray.shutdown()
