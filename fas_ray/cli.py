@@ -114,6 +114,8 @@ def _demo(args: argparse.Namespace) -> int:
         load_breast_cancer(as_frame=True).frame.to_csv(path, index=False)
     print(f"Demo: scikit-learn's breast_cancer ({path}), target 'target'\n")
     args.target = "target"
+    if args.time_budget is None and args.max_trials is None:
+        args.time_budget = 30.0
     return _run(args, source=str(path))
 
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# One command from a fresh clone: create .venv, install fas-ray with every extra, run the demo.
+#
+#   ./setup.sh                 install, then run the demo pipeline on breast_cancer
+#   FAS_RAY_SKIP_DEMO=1 ./setup.sh   install only
+#
+# Needs Python 3.11 (override with PYTHON=/path/to/python3.11).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON="${PYTHON:-python3.11}"
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+  echo "setup.sh: $PYTHON not found; install Python 3.11 or set PYTHON=/path/to/python3.11" >&2
+  exit 2
+fi
+
+export RAY_USAGE_STATS_ENABLED=0
+start=$(date +%s)
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+pip_install() {
+  if ! .venv/bin/python -m pip install --quiet "$@" >.venv/pip.log 2>&1; then
+    grep -v "is ignored" .venv/pip.log >&2
+    echo "setup.sh: pip install $* failed (log: .venv/pip.log)" >&2
+    exit 1
+  fi
+}
+pip_install --upgrade pip
+# torch is pinned in the nlp extra (torch==2.13.0, CPU wheel); the rest comes from PyPI.
+pip_install -e '.[dev,nlp,browser]'
+.venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
+.venv/bin/fas-ray --version >/dev/null
+echo "setup.sh: installed in $(( $(date +%s) - start )) s (.venv)"
+
+if [ "${FAS_RAY_SKIP_DEMO:-0}" != "1" ]; then
+  echo "setup.sh: running the demo pipeline (fas-ray demo)"
+  .venv/bin/fas-ray demo --data-root "${FAS_RAY_DATA_ROOT:-fas_data}"
+fi
