@@ -100,26 +100,32 @@ class RunManifest(BaseModel):
         return manifest
 
     # -- transitions -------------------------------------------------------------------------
-    def _move(self, status: RunStatus) -> None:
+    def _move(self, status: RunStatus, reason: str | None = None) -> None:
+        """Change status (and error) and save; on a refused move or a failed save, nothing
+        changes in memory."""
         if status not in _TRANSITIONS[self.status]:
             raise StorageError(f"A run cannot go from '{self.status}' to '{status}'.")
+        before = self.model_copy(deep=True)
         self.status = status
+        if reason is not None:
+            self.error = reason
+            for stage in self.stages:
+                if stage.status == "running":
+                    stage.status = "failed"
+        try:
+            self.save()
+        except BaseException:
+            self.status, self.error, self.stages = before.status, before.error, before.stages
+            raise
 
     def start(self) -> None:
         self._move("running")
-        self.save()
 
     def complete(self) -> None:
         self._move("completed")
-        self.save()
 
     def fail(self, reason: str) -> None:
-        for stage in self.stages:
-            if stage.status == "running":
-                stage.status = "failed"
-        self.error = reason
-        self._move("failed")
-        self.save()
+        self._move("failed", reason)
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[StageRecord]:

@@ -94,6 +94,18 @@ def canonical_order(df: pl.DataFrame) -> pl.DataFrame:
     return keyed.sort("_k", maintain_order=True).drop("_k")
 
 
+def median_of(col: pl.Series) -> float | None:
+    """The median as ``(lo + hi) / 2`` of the two middle values in float64 (DuckDB's formula, so
+    both engines give bit-identical fill values)."""
+    values = col.cast(pl.Float64)
+    values = values.fill_nan(None).drop_nulls().sort()
+    n = values.len()
+    if n == 0:
+        return None
+    lo, hi = values[(n - 1) // 2], values[n // 2]
+    return float((lo + hi) / 2)
+
+
 def _is_numeric(dtype: pl.DataType) -> bool:
     return dtype.is_numeric() and dtype != pl.Boolean
 
@@ -107,8 +119,11 @@ def numeric_fill(median: float | None, *, is_integer: bool) -> FillValue:
     return float(median)
 
 
-def compute_fill_values(df: pl.DataFrame, exclude: Iterable[str] = ()) -> dict[str, FillValue]:
-    """Fill value per column with nulls: the median of numeric columns, else the mode.
+def compute_fill_values(
+    df: pl.DataFrame, exclude: Iterable[str] = (), *, all_columns: bool = False
+) -> dict[str, FillValue]:
+    """Fill value per column with nulls (every column if ``all_columns``): the median of numeric
+    columns, else the mode.
 
     The mode's ties go to the smallest value, so every engine picks the same one.
     """
@@ -118,17 +133,13 @@ def compute_fill_values(df: pl.DataFrame, exclude: Iterable[str] = ()) -> dict[s
         if name in skip:
             continue
         col = df[name].fill_nan(None) if dtype.is_float() else df[name]
-        if col.null_count() == 0:
+        if col.null_count() == 0 and not all_columns:
             continue
         col = col.drop_nulls()
         if col.len() == 0:
             values[name] = None
         elif _is_numeric(dtype):
-            median = col.cast(pl.Float64).median()
-            values[name] = numeric_fill(
-                float(median) if median is not None else None,  # type: ignore[arg-type]
-                is_integer=dtype.is_integer(),
-            )
+            values[name] = numeric_fill(median_of(col), is_integer=dtype.is_integer())
         else:
             counts = col.value_counts(name="_n").sort(["_n", name], descending=[True, False])
             values[name] = counts[name][0]

@@ -74,7 +74,7 @@ def duckdb_fill_values(
             missing_counts[name] = int(missing)
             if dtype in _NUMERIC or dtype.startswith("DECIMAL"):
                 (median,) = con.execute(  # type: ignore[misc]
-                    f"SELECT median({clean})::DOUBLE FROM {src}"
+                    f"SELECT median(({clean})::DOUBLE) FROM {src}"
                 ).fetchone()
                 values[name] = numeric_fill(
                     median, is_integer=not is_float and "DECIMAL" not in dtype

@@ -69,7 +69,7 @@ def _kind(series: pl.Series) -> ColumnKind | None:
         return "boolean"
     if dtype.is_numeric():
         return "numeric"
-    if dtype.is_temporal():
+    if dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime):
         return "datetime"
     if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
         return "categorical"
@@ -100,7 +100,7 @@ class FeatureBuilder:
         """Learn column kinds, fill values and categories from ``df`` (training rows)."""
         df = _normalised(df)
         self.columns, self.dropped = [], {}
-        fills = compute_fill_values(df, exclude=[self.target])
+        fills = compute_fill_values(df, exclude=[self.target], all_columns=True)
         for name in df.columns:
             if name == self.target:
                 continue
@@ -176,7 +176,9 @@ def _encode(series: pl.Series, spec: ColumnSpec) -> np.ndarray:
             )
             return joined["_i"].fill_null(-1.0).to_numpy().reshape(-1, 1)
         col = series
-        if not col.dtype.is_temporal():
+        if col.dtype == pl.Date:
+            col = col.cast(pl.Datetime)
+        elif not isinstance(col.dtype, pl.Datetime):
             col = col.cast(pl.String).str.to_datetime(strict=False)
         dt = col.dt
         parts = [dt.year(), dt.month(), dt.day(), dt.weekday(), dt.hour()]

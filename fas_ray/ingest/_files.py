@@ -110,9 +110,15 @@ def _write_parquet_copy(src: Path, dest: Path) -> tuple[int, list[str]]:
         raise InputError(f"Cannot read '{src.name}' as Parquet: {exc}".splitlines()[0]) from None
     rows = 0
     with pq.ParquetWriter(dest, pf.schema_arrow, compression="snappy") as writer:
-        for batch in pf.iter_batches(batch_size=65_536):
-            writer.write_batch(batch)
-            rows += batch.num_rows
+        try:
+            for batch in pf.iter_batches(batch_size=65_536):
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        except (pa.ArrowException, OSError) as exc:
+            msg = str(exc).splitlines()[0]
+            raise InputError(
+                f"'{src.name}' is a damaged Parquet file (after row {rows}): {msg}"
+            ) from None
     return rows, pf.schema_arrow.names
 
 

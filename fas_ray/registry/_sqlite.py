@@ -5,6 +5,8 @@ from __future__ import annotations
 import builtins
 import json
 import pickle
+import re
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +35,25 @@ CREATE TABLE IF NOT EXISTS models (
 )
 """
 _COLUMNS = "model_id, version, run_id, task, target, learner, metrics, path, created_at, extra"
+_VALID_ID = re.compile(r"[A-Za-z0-9_-]{1,200}")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays → Python values; anything else JSON cannot hold → error."""
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _to_json(what: str, value: dict[str, Any]) -> str:
+    try:
+        return json.dumps(value, default=_plain)
+    except (TypeError, ValueError) as exc:
+        raise RegistryError(f"The model's {what} cannot be stored as JSON: {exc}.") from None
 
 
 class SQLiteRegistry:
@@ -76,40 +97,38 @@ class SQLiteRegistry:
         extra: dict[str, Any] | None = None,
     ) -> ModelInfo:
         """Store ``model`` under ``model_id``; the file is written before the row, atomically."""
-        if not model_id or "/" in model_id or model_id.startswith("."):
-            raise RegistryError(f"Invalid model id {model_id!r}; use letters, digits, '-' and '_'.")
+        if not _VALID_ID.fullmatch(model_id or ""):
+            raise RegistryError(
+                f"Invalid model id {model_id!r}; use 1-200 letters, digits, '-' and '_'."
+            )
         if self._row(model_id) is not None:
             raise RegistryError(f"A model with id '{model_id}' is already registered.")
-        path = self.models_dir / model_id / "model.pkl"
-        atomic_write_bytes(path, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-        info = ModelInfo(
-            model_id=model_id,
-            run_id=run_id,
-            task=task,
-            target=target,
-            learner=learner,
-            metrics=dict(metrics),
-            path=str(path),
-            created_at=utc_now(),
-            extra=dict(extra or {}),
+        metrics_json, extra_json = _to_json("metrics", metrics), _to_json("extra", extra or {})
+        blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        model_dir = self.models_dir / model_id
+        path = model_dir / "model.pkl"
+        row = (
+            model_id,
+            1,
+            run_id,
+            task,
+            target,
+            learner,
+            metrics_json,
+            str(path),
+            utc_now(),
+            extra_json,
         )
-        with self._connect() as conn:
-            conn.execute(
-                f"INSERT INTO models ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    info.model_id,
-                    info.version,
-                    info.run_id,
-                    info.task,
-                    info.target,
-                    info.learner,
-                    json.dumps(info.metrics),
-                    info.path,
-                    info.created_at,
-                    json.dumps(info.extra, default=str),
-                ),
-            )
-        return info
+        atomic_write_bytes(path, blob)
+        try:
+            with self._connect() as conn:
+                conn.execute(
+                    f"INSERT INTO models ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+                )
+        except BaseException:
+            shutil.rmtree(model_dir, ignore_errors=True)
+            raise
+        return self._to_info(row)
 
     def _row(self, model_id: str) -> tuple[Any, ...] | None:
         if not self.db_path.exists():

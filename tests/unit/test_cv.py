@@ -1,0 +1,74 @@
+"""Cross-validation folds: stratified when possible, fewer folds for rare classes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fas_ray.ml import TaskInfo, cross_val_score, make_folds
+
+CLASSIFICATION = TaskInfo("classification", "multiclass", "y", [0, 1, 2])
+REGRESSION = TaskInfo("regression", "regression", "y")
+
+
+def _assert_partition(folds: list[tuple[np.ndarray, np.ndarray]], n: int) -> None:
+    tests = np.concatenate([test for _, test in folds])
+    assert sorted(tests.tolist()) == list(range(n)), "every row is tested exactly once"
+    for train, test in folds:
+        assert not set(train.tolist()) & set(test.tolist())
+        assert len(train) + len(test) == n
+
+
+def test_stratified_folds_keep_class_shares() -> None:
+    y = np.repeat([0, 1, 2], [10, 20, 30])
+    folds = make_folds(CLASSIFICATION, y, n_folds=5, seed=0)
+    assert len(folds) == 5
+    _assert_partition(folds, len(y))
+    for _, test in folds:
+        assert np.bincount(y[test], minlength=3).tolist() == [2, 4, 6]
+
+
+def test_rare_class_reduces_the_number_of_folds() -> None:
+    y = np.array([0] * 20 + [1] * 20 + [2] * 3)
+    folds = make_folds(CLASSIFICATION, y, n_folds=5, seed=0)
+    assert len(folds) == 3
+    _assert_partition(folds, len(y))
+    for _, test in folds:
+        assert (y[test] == 2).sum() == 1, "still stratified"
+
+
+def test_a_singleton_class_falls_back_to_two_plain_folds() -> None:
+    y = np.array([0] * 10 + [1] * 10 + [2])
+    folds = make_folds(CLASSIFICATION, y, n_folds=5, seed=0)
+    assert len(folds) == 2
+    _assert_partition(folds, len(y))
+
+
+@pytest.mark.parametrize(("n", "k", "expected"), [(50, 5, 5), (3, 5, 3), (2, 10, 2)])
+def test_regression_folds(n: int, k: int, expected: int) -> None:
+    y = np.linspace(0.0, 1.0, n)
+    folds = make_folds(REGRESSION, y, n_folds=k, seed=0)
+    assert len(folds) == expected
+    _assert_partition(folds, n)
+
+
+def test_folds_depend_only_on_the_seed() -> None:
+    y = np.repeat([0, 1, 2], 10)
+    a = make_folds(CLASSIFICATION, y, 5, seed=7)
+    b = make_folds(CLASSIFICATION, y, 5, seed=7)
+    c = make_folds(CLASSIFICATION, y, 5, seed=8)
+    assert all(np.array_equal(x[1], z[1]) for x, z in zip(a, b, strict=True))
+    assert not all(np.array_equal(x[1], z[1]) for x, z in zip(a, c, strict=True))
+
+
+def test_cross_val_score_scores_every_fold() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = 2.0 * X[:, 0] + rng.normal(scale=0.1, size=60)
+    folds = make_folds(REGRESSION, y, 3, seed=0)
+    result = cross_val_score("linear", {"regularization": 1e-3}, X, y, REGRESSION, folds, seed=0)
+    assert len(result.fold_scores) == 3
+    assert result.mean == pytest.approx(np.mean(result.fold_scores))
+    assert result.std == pytest.approx(np.std(result.fold_scores))
+    assert result.mean > 0.95
+    assert result.seconds >= 0.0

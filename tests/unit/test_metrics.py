@@ -1,0 +1,124 @@
+"""Metrics agree with scikit-learn computed directly."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+from fas_ray.ml import TaskInfo, classification_metrics, primary_metric, regression_metrics
+from fas_ray.ml._metrics import score
+
+BINARY = TaskInfo("classification", "binary", "y", [0, 1])
+MULTI = TaskInfo("classification", "multiclass", "y", [0, 1, 2])
+REGRESSION = TaskInfo("regression", "regression", "y")
+
+y_bin = np.array([0, 1, 1, 0, 1, 0, 1, 1])
+pred_bin = np.array([0, 1, 0, 0, 1, 1, 1, 1])
+proba_bin = np.column_stack([1 - (p := np.array([0.2, 0.9, 0.4, 0.1, 0.8, 0.6, 0.7, 0.95])), p])
+
+y_multi = np.array([0, 1, 2, 2, 1, 0, 2])
+pred_multi = np.array([0, 2, 2, 2, 1, 0, 1])
+proba_multi = np.array(
+    [
+        [0.7, 0.2, 0.1],
+        [0.1, 0.3, 0.6],
+        [0.2, 0.2, 0.6],
+        [0.1, 0.1, 0.8],
+        [0.2, 0.5, 0.3],
+        [0.6, 0.3, 0.1],
+        [0.1, 0.5, 0.4],
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("task", "metric"), [(BINARY, "roc_auc"), (MULTI, "accuracy"), (REGRESSION, "r2")]
+)
+def test_primary_metric(task: TaskInfo, metric: str) -> None:
+    assert primary_metric(task) == metric
+
+
+def test_binary_classification_metrics_match_sklearn() -> None:
+    out = classification_metrics(y_bin, pred_bin, proba_bin, 2)
+    assert out == {
+        "accuracy": pytest.approx(skm.accuracy_score(y_bin, pred_bin)),
+        "precision_weighted": pytest.approx(
+            skm.precision_score(y_bin, pred_bin, average="weighted")
+        ),
+        "recall_weighted": pytest.approx(skm.recall_score(y_bin, pred_bin, average="weighted")),
+        "f1_weighted": pytest.approx(skm.f1_score(y_bin, pred_bin, average="weighted")),
+        "log_loss": pytest.approx(skm.log_loss(y_bin, proba_bin)),
+        "roc_auc": pytest.approx(skm.roc_auc_score(y_bin, proba_bin[:, 1])),
+    }
+    assert out["accuracy"] == 0.75
+    assert all(type(v) is float for v in out.values())
+
+
+def test_multiclass_metrics_match_sklearn_and_have_no_auc() -> None:
+    out = classification_metrics(y_multi, pred_multi, proba_multi, 3)
+    assert set(out) == {
+        "accuracy",
+        "precision_weighted",
+        "recall_weighted",
+        "f1_weighted",
+        "log_loss",
+    }
+    assert out["accuracy"] == pytest.approx(5 / 7)
+    assert out["f1_weighted"] == pytest.approx(
+        skm.f1_score(y_multi, pred_multi, average="weighted")
+    )
+    assert out["log_loss"] == pytest.approx(skm.log_loss(y_multi, proba_multi))
+
+
+def test_log_loss_uses_all_classes_even_when_one_is_absent() -> None:
+    y = np.array([0, 0, 1, 1])  # class 2 is never the truth in this slice
+    proba = np.array([[0.8, 0.1, 0.1], [0.6, 0.2, 0.2], [0.1, 0.8, 0.1], [0.2, 0.7, 0.1]])
+    out = classification_metrics(y, np.array([0, 0, 1, 1]), proba, 3)
+    assert out["log_loss"] == pytest.approx(skm.log_loss(y, proba, labels=[0, 1, 2]))
+
+
+def test_binary_metrics_skip_auc_when_one_class_is_present() -> None:
+    y = np.array([1, 1, 1])
+    out = classification_metrics(y, y, np.array([[0.1, 0.9]] * 3), 2)
+    assert "roc_auc" not in out
+    assert out["accuracy"] == 1.0
+
+
+def test_no_probabilities_no_probability_metrics() -> None:
+    out = classification_metrics(y_bin, pred_bin, None, 2)
+    assert "log_loss" not in out and "roc_auc" not in out
+
+
+@pytest.mark.filterwarnings("error")
+def test_precision_without_predictions_of_a_class_is_zero_not_a_warning() -> None:
+    y = np.array([0, 1, 2])
+    pred = np.array([0, 0, 0])
+    out = classification_metrics(y, pred, None, 3)
+    assert out["precision_weighted"] == pytest.approx(1 / 9)
+
+
+def test_regression_metrics_match_sklearn() -> None:
+    y = np.array([3.0, -0.5, 2.0, 7.0])
+    pred = np.array([2.5, 0.0, 2.0, 8.0])
+    out = regression_metrics(y, pred)
+    assert out["mse"] == pytest.approx(skm.mean_squared_error(y, pred)) == pytest.approx(0.375)
+    assert out["rmse"] == pytest.approx(math.sqrt(0.375))
+    assert out["mae"] == pytest.approx(skm.mean_absolute_error(y, pred)) == pytest.approx(0.5)
+    assert out["r2"] == pytest.approx(skm.r2_score(y, pred))
+
+
+def test_score_is_the_primary_metric() -> None:
+    assert score(BINARY, y_bin, pred_bin, proba_bin) == pytest.approx(
+        skm.roc_auc_score(y_bin, proba_bin[:, 1])
+    )
+    assert score(MULTI, y_multi, pred_multi, proba_multi) == pytest.approx(5 / 7)
+    y = np.array([1.0, 2.0, 3.0])
+    assert score(REGRESSION, y, y, None) == 1.0
+
+
+def test_roc_auc_needs_probabilities() -> None:
+    with pytest.raises(ValueError, match="probabilities"):
+        score(BINARY, y_bin, pred_bin, None)

@@ -1,0 +1,13 @@
+"""The tier's own guard: starting Ray from a unit test fails instead of starting a cluster."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_ray_init_is_refused() -> None:
+    import ray
+
+    with pytest.raises(RuntimeError, match="unit tests must not start Ray"):
+        ray.init(num_cpus=1)
+    assert not ray.is_initialized()
