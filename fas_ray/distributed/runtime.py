@@ -19,6 +19,9 @@ log = logging.getLogger("fas_ray.distributed")
 def _quiet_env() -> None:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    # Tune's default TensorBoardX logger imports torch in the driver when it is installed
+    # (slow, and it has crashed a job here); the search passes CSV + JSON loggers instead.
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
     os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("RAY_TRAIN_V2_ENABLED", "0")
 
@@ -45,6 +48,10 @@ def ray_session(settings: Settings) -> Iterator[str]:
     address = settings.ray_address or os.environ.get("RAY_ADDRESS")
     common = dict(logging_level=logging.WARNING, log_to_driver=False, configure_logging=True)
     if address:
+        host = address.split("://")[-1].rsplit(":", 1)[0]
+        if host in ("127.0.0.1", "localhost"):
+            # Without this Ray swaps 127.0.0.1 for the eth0 address and the driver hangs.
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         ray.init(address=address, **common)  # type: ignore[arg-type]
         where = address
     else:

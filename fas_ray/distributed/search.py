@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from ray import tune
 from ray.tune import RunConfig, TuneConfig, Tuner
+from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 from ray.tune.search.optuna import OptunaSearch
 
 from fas_ray.distributed.runtime import cluster_cpus
@@ -115,7 +116,10 @@ def run_search(
             reuse_actors=True,
         ),
         run_config=RunConfig(
-            name="search", storage_path=str(Path(storage_path).resolve()), verbose=0
+            name="search",
+            storage_path=str(Path(storage_path).resolve()),
+            verbose=0,
+            callbacks=[CSVLoggerCallback(), JsonLoggerCallback()],
         ),
     )
     grid = tuner.fit()
