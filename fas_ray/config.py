@@ -14,10 +14,29 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from fas_ray.exceptions import ConfigError
 
-__all__ = ["DEFAULT_DATA_ROOT", "RunSpec", "Settings", "default_data_root", "validation_message"]
+__all__ = [
+    "DEFAULT_DATA_ROOT",
+    "MISSING_STRATEGIES",
+    "EtlOptions",
+    "MissingStrategy",
+    "RunSpec",
+    "Settings",
+    "default_data_root",
+    "validation_message",
+]
 
 DEFAULT_DATA_ROOT = "fas_data"
 DATA_ROOT_ENV = "FAS_RAY_DATA_ROOT"
+
+MissingStrategy = Literal["auto", "drop", "fill_mean", "fill_median", "fill_mode", "keep"]
+MISSING_STRATEGIES: tuple[MissingStrategy, ...] = (
+    "auto",
+    "drop",
+    "fill_mean",
+    "fill_median",
+    "fill_mode",
+    "keep",
+)
 
 LearnerName = Literal["lightgbm", "xgboost", "random_forest", "linear"]
 ALL_LEARNERS: tuple[LearnerName, ...] = ("lightgbm", "xgboost", "random_forest", "linear")
@@ -72,6 +91,37 @@ class Settings(BaseModel):
             raise ConfigError(f"Invalid settings: {validation_message(exc)}") from None
 
 
+class EtlOptions(BaseModel):
+    """How ETL cleans a data set.
+
+    Args:
+        missing: strategy for missing values in every column: ``auto`` (median for numbers, mode
+            otherwise), ``drop`` (drop the row), ``fill_mean``, ``fill_median``, ``fill_mode`` or
+            ``keep``.
+        missing_per_column: strategies for single columns (normalised names), overriding
+            ``missing``.
+        infer_types: infer column types and convert numeric, boolean and date text.
+        lowercase_text: lower-case text columns (they are always stripped).
+        near_duplicates: remove near-duplicate rows of text columns (SimHash); by default they
+            are only counted.
+        near_duplicate_distance: Hamming distance (of 64 bits) for two texts to be near-duplicates.
+        type_sample_rows: rows read to infer types.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    missing: MissingStrategy = "auto"
+    missing_per_column: dict[str, MissingStrategy] = Field(default_factory=dict)
+    infer_types: bool = True
+    lowercase_text: bool = False
+    near_duplicates: bool = False
+    near_duplicate_distance: int = Field(default=3, ge=0, le=16)
+    type_sample_rows: int = Field(default=100_000, ge=100, le=10_000_000)
+
+    def strategy_for(self, column: str) -> MissingStrategy:
+        return self.missing_per_column.get(column, self.missing)
+
+
 class RunSpec(BaseModel):
     """What one pipeline run does.
 
@@ -98,6 +148,7 @@ class RunSpec(BaseModel):
     test_size: float = Field(default=0.2, gt=0.0, lt=0.9)
     learners: tuple[LearnerName, ...] = ALL_LEARNERS
     shap_sample: int = Field(default=100, ge=10, le=100_000)
+    etl: EtlOptions = Field(default_factory=EtlOptions)
 
     @model_validator(mode="after")
     def _learners_not_empty(self) -> RunSpec:

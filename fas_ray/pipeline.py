@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from fas_ray.config import RunSpec, Settings
-from fas_ray.etl import canonical_order, normalize_column_names, normalize_name
+from fas_ray.etl import ColumnType, canonical_order, normalize_column_names, normalize_name
 from fas_ray.exceptions import FasRayError, InputError, PipelineError
 from fas_ray.explain import shap_importance
 from fas_ray.features import FeatureBuilder
@@ -142,18 +142,23 @@ def run_pipeline(
         with ray_session(settings) as where:
             with manifest.stage("etl") as rec:
                 silver = root.silver(run_id)
-                etl = run_etl(bronze.path, silver, exclude=[target])
+                etl = run_etl(bronze.path, silver, exclude=[target], options=spec.etl)
+                types = {k: ColumnType.from_json(v) for k, v in etl.schema.items()}
+                schema_path = write_json(run_dir / "schema.json", etl.schema)
                 manifest.add_artifact("silver", silver)
+                manifest.add_artifact("schema", schema_path)
                 rec.detail = {
                     "rows_in": etl.rows_in,
                     "rows_out": etl.rows_out,
                     "duplicates_removed": etl.duplicates_removed,
+                    "missing_rows_dropped": etl.missing_rows_dropped,
                     "ray": where,
                 }
                 say(
                     "etl",
-                    f"{etl.rows_out} rows after removing {etl.duplicates_removed} "
-                    f"duplicates; filled {sum(etl.filled.values())} missing cells (Ray Data)",
+                    f"{etl.rows_out} rows after removing {etl.duplicates_removed} duplicates "
+                    f"and {etl.missing_rows_dropped} rows with missing values; filled "
+                    f"{sum(etl.filled.values())} missing cells (Ray Data)",
                 )
 
             with manifest.stage("features") as rec:
@@ -162,7 +167,7 @@ def run_pipeline(
                 df = df.filter(pl.col(target).is_not_null())
                 task = detect_task(df[target], target)
                 train, holdout = holdout_split(df, task, spec.test_size, spec.seed)
-                builder = FeatureBuilder(target=target).fit(train)
+                builder = FeatureBuilder(target=target, types=types).fit(train)
                 X = builder.transform(train)
                 y = encode_target(task, train[target])
                 folds = make_folds(task, y, spec.cv_folds, spec.seed)
@@ -207,7 +212,9 @@ def run_pipeline(
 
         with manifest.stage("refit"):
             best = search.best
-            model = fit_model(best.learner, best.params, train, task, spec.seed, n_jobs=-1)
+            model = fit_model(
+                best.learner, best.params, train, task, spec.seed, n_jobs=-1, types=types
+            )
             say("refit", f"{best.learner} refitted on {train.height} rows")
 
         with manifest.stage("evaluate"):
@@ -267,14 +274,7 @@ def run_pipeline(
                     "errors": search.errors[:5],
                     "wall_seconds": round(search.wall_seconds, 3),
                 },
-                "etl": {
-                    "rows_in": etl.rows_in,
-                    "rows_out": etl.rows_out,
-                    "duplicates_removed": etl.duplicates_removed,
-                    "filled": etl.filled,
-                    "fill_values": etl.fill_values,
-                    "renamed": etl.renamed,
-                },
+                "etl": etl.to_json(),
                 "features": {"used": builder.feature_names, "dropped": builder.dropped},
                 "shap_importance": [
                     {"feature": f.feature, "mean_abs_shap": f.importance} for f in importance

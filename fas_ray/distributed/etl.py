@@ -1,11 +1,14 @@
 """The ETL stage on Ray Data: the pure functions of ``fas_ray.etl`` applied block by block.
 
 Passes over the data, each streaming:
-1. read bronze, rename columns, add a row hash; hash-shuffle so equal rows share a block; drop
-   duplicates per block; write an intermediate Parquet folder;
-2. DuckDB computes global fill values over that folder (no load into Python);
-3. fill missing values block by block and write the silver folder.
-The silver folder appears only when complete (temporary folder, then rename).
+1. types are inferred on a sample read by the driver (``EtlOptions.type_sample_rows`` rows);
+2. every block is renamed, stripped and converted, and gets a row hash; a hash shuffle brings
+   equal rows into one block, where duplicates are dropped; the result goes to an intermediate
+   Parquet folder;
+3. DuckDB plans the missing values over that folder (global statistics, no load into Python);
+4. every block drops / fills its missing values and is written to the silver folder.
+The silver folder appears only when complete (temporary folder, then rename). The result is the
+table :func:`fas_ray.etl.clean_table` gives in one process (tested).
 """
 
 from __future__ import annotations
@@ -16,63 +19,101 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 import ray
 
+from fas_ray.config import EtlOptions
 from fas_ray.distributed.runtime import cluster_cpus
 from fas_ray.etl import (
     HASH_COLUMN,
+    ColumnType,
     EtlSummary,
     add_row_hash,
     dedup_rows,
-    duckdb_fill_values,
+    drop_missing_rows,
     fill_missing,
+    infer_types,
     normalize_column_names,
+    plan_fills,
+    prepare_block,
+    standardise_text,
 )
 from fas_ray.storage import atomic_dir
 
-__all__ = ["run_etl"]
+__all__ = ["read_sample", "run_etl"]
 
 
-def _rename_and_hash(batch: pa.Table, mapping: dict[str, str]) -> pa.Table:
+def _frame(batch: pa.Table) -> pl.DataFrame:
     df = pl.from_arrow(batch)
     assert isinstance(df, pl.DataFrame)
-    return add_row_hash(df.rename(mapping)).to_arrow()
+    return df
+
+
+def _prepare_and_hash(
+    batch: pa.Table, mapping: dict[str, str], schema: dict[str, ColumnType], options: EtlOptions
+) -> pa.Table:
+    return add_row_hash(prepare_block(_frame(batch), mapping, schema, options)).to_arrow()
 
 
 def _dedup_block(batch: pa.Table) -> pa.Table:
-    df = pl.from_arrow(batch)
-    assert isinstance(df, pl.DataFrame)
-    return dedup_rows(df).drop(HASH_COLUMN).to_arrow()
+    return dedup_rows(_frame(batch)).drop(HASH_COLUMN).to_arrow()
 
 
-def _fill_block(batch: pa.Table, fill_values: dict[str, Any]) -> pa.Table:
-    df = pl.from_arrow(batch)
-    assert isinstance(df, pl.DataFrame)
-    return fill_missing(df, fill_values).to_arrow()
+def _drop_and_fill(batch: pa.Table, drop: list[str], fills: dict[str, Any]) -> pa.Table:
+    return fill_missing(drop_missing_rows(_frame(batch), drop), fills).to_arrow()
+
+
+def read_sample(path: Path, rows: int) -> pl.DataFrame:
+    """The first ``rows`` rows of a Parquet file (or folder), read without loading the rest."""
+    path = Path(path)
+    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+    parts: list[pa.Table] = []
+    left = rows
+    for file in files:
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=min(left, 65_536)):
+            parts.append(pa.Table.from_batches([batch]))
+            left -= batch.num_rows
+            if left <= 0:
+                break
+        if left <= 0:
+            break
+    if not parts:
+        return _frame(pq.read_schema(files[0]).empty_table())
+    return _frame(pa.concat_tables(parts))
 
 
 def run_etl(
-    bronze_path: Path, silver_dir: Path, exclude: list[str], num_blocks: int | None = None
+    bronze_path: Path,
+    silver_dir: Path,
+    exclude: list[str],
+    options: EtlOptions | None = None,
+    num_blocks: int | None = None,
 ) -> EtlSummary:
     """Clean ``bronze_path`` into the Parquet folder ``silver_dir`` on Ray Data.
 
     Args:
         bronze_path: bronze Parquet file (or folder).
         silver_dir: output folder; replaced only when the new one is complete.
-        exclude: normalised names of columns not to fill (the target).
+        exclude: normalised names of columns never filled or converted (the target).
+        options: ETL options (default: ``EtlOptions()``).
         num_blocks: blocks of the hash shuffle (default: twice the cluster's CPUs).
     """
+    options = options or EtlOptions()
     ds = ray.data.read_parquet(str(bronze_path))
     names = list(ds.schema().names)
-    new_names = normalize_column_names(names)
-    mapping = {a: b for a, b in zip(names, new_names, strict=True) if a != b}
-    summary = EtlSummary(rows_in=ds.count(), renamed=mapping)
+    mapping = {a: b for a, b in zip(names, normalize_column_names(names), strict=True) if a != b}
+    sample = read_sample(Path(bronze_path), options.type_sample_rows)
+    sample = standardise_text(sample.rename(mapping), lowercase=options.lowercase_text)
+    schema = infer_types(sample, options, keep_as_is=exclude)
+    summary = EtlSummary(
+        rows_in=ds.count(), renamed=mapping, schema={k: v.to_json() for k, v in schema.items()}
+    )
 
     blocks = num_blocks or 2 * cluster_cpus()
     deduped = (
         ds.map_batches(
-            _rename_and_hash,  # type: ignore[arg-type]
-            fn_kwargs={"mapping": mapping},
+            _prepare_and_hash,  # type: ignore[arg-type]
+            fn_kwargs={"mapping": mapping, "schema": schema, "options": options},
             batch_format="pyarrow",
         )
         .repartition(blocks, keys=[HASH_COLUMN])
@@ -82,19 +123,21 @@ def run_etl(
         stage = tmp.parent / f"{tmp.name}.dedup"
         try:
             deduped.write_parquet(str(stage))
-            summary.fill_values, missing = duckdb_fill_values(stage, exclude=exclude)
-            fills = {k: v for k, v in summary.fill_values.items() if v is not None}
-            summary.filled = {k: missing[k] for k in fills}
-            filled = ray.data.read_parquet(str(stage))
-            summary.rows_out = filled.count()
-            if fills:
-                filled = filled.map_batches(
-                    _fill_block,  # type: ignore[arg-type]
-                    fn_kwargs={"fill_values": fills},
+            plan = plan_fills(stage, options.strategy_for, exclude)
+            summary.strategies = plan.strategies
+            summary.fill_values = plan.values
+            summary.filled = {k: plan.missing[k] for k in plan.fills}
+            summary.missing_rows_dropped = plan.rows_dropped
+            summary.duplicates_removed = summary.rows_in - plan.rows
+            summary.rows_out = plan.rows - plan.rows_dropped
+            out = ray.data.read_parquet(str(stage))
+            if plan.fills or plan.drop_columns:
+                out = out.map_batches(
+                    _drop_and_fill,  # type: ignore[arg-type]
+                    fn_kwargs={"drop": plan.drop_columns, "fills": plan.fills},
                     batch_format="pyarrow",
                 )
-            filled.write_parquet(str(tmp))
+            out.write_parquet(str(tmp))
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-    summary.duplicates_removed = summary.rows_in - summary.rows_out
     return summary

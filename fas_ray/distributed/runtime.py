@@ -30,6 +30,8 @@ def _quiet_loggers() -> None:
     for name in ("ray.data", "ray.tune", "ray.train", "ray.serve", "ray.air"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("optuna").setLevel(logging.WARNING)
+    # Ray Data warns while the shuffle's actors hold every CPU for a moment; not actionable.
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
     ray.data.DataContext.get_current().print_on_execution_start = False
 
 

@@ -22,10 +22,11 @@ __all__ = [
     "FillValue",
     "add_row_hash",
     "canonical_order",
-    "clean_table",
+    "drop_missing_rows",
     "compute_fill_values",
     "dedup_rows",
     "fill_missing",
+    "median_of",
     "normalize_column_names",
     "normalize_name",
     "numeric_fill",
@@ -44,9 +45,35 @@ class EtlSummary:
     rows_in: int = 0
     rows_out: int = 0
     duplicates_removed: int = 0
+    missing_rows_dropped: int = 0
+    near_duplicates_removed: int = 0
     renamed: dict[str, str] = field(default_factory=dict)
     filled: dict[str, int] = field(default_factory=dict)
     fill_values: dict[str, FillValue] = field(default_factory=dict)
+    strategies: dict[str, str] = field(default_factory=dict)
+    schema: dict[str, dict[str, Any]] = field(default_factory=dict)
+    near_duplicates: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "duplicates_removed": self.duplicates_removed,
+            "missing_rows_dropped": self.missing_rows_dropped,
+            "near_duplicates_removed": self.near_duplicates_removed,
+            "renamed": self.renamed,
+            "filled": self.filled,
+            "fill_values": {k: _jsonable(v) for k, v in self.fill_values.items()},
+            "strategies": self.strategies,
+            "schema": self.schema,
+            "near_duplicates": self.near_duplicates,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 def normalize_name(name: str) -> str:
@@ -150,6 +177,16 @@ def _missing_count(col: pl.Series) -> int:
     return (col.fill_nan(None) if col.dtype.is_float() else col).null_count()
 
 
+def drop_missing_rows(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """Drop rows with a null (or NaN) in any of ``columns``."""
+    conds = []
+    for name in columns:
+        col = pl.col(name)
+        missing = col.is_null() | col.is_nan() if df.schema[name].is_float() else col.is_null()
+        conds.append(missing)
+    return df.filter(~pl.any_horizontal(conds)) if conds else df
+
+
 def fill_missing(df: pl.DataFrame, fill_values: dict[str, FillValue]) -> pl.DataFrame:
     """Fill nulls (and NaN in float columns) with the given values; other columns are untouched."""
     exprs = []
@@ -161,27 +198,3 @@ def fill_missing(df: pl.DataFrame, fill_values: dict[str, FillValue]) -> pl.Data
             col = col.fill_nan(None)
         exprs.append(col.fill_null(pl.lit(value, dtype=df.schema[name])).alias(name))
     return df.with_columns(exprs) if exprs else df
-
-
-def clean_table(df: pl.DataFrame, exclude: Iterable[str] = ()) -> tuple[pl.DataFrame, EtlSummary]:
-    """The whole cleaning in one process: names, duplicates, fill; rows in canonical order.
-
-    Args:
-        df: the raw table.
-        exclude: normalised names of columns not to fill (the target).
-    """
-    summary = EtlSummary(rows_in=df.height)
-    new_names = normalize_column_names(df.columns)
-    summary.renamed = {a: b for a, b in zip(df.columns, new_names, strict=True) if a != b}
-    df = df.rename(dict(zip(df.columns, new_names, strict=True)))
-    deduped = dedup_rows(df)
-    summary.duplicates_removed = df.height - deduped.height
-    summary.fill_values = compute_fill_values(deduped, exclude)
-    summary.filled = {
-        name: _missing_count(deduped[name])
-        for name, value in summary.fill_values.items()
-        if value is not None
-    }
-    out = canonical_order(fill_missing(deduped, summary.fill_values))
-    summary.rows_out = out.height
-    return out, summary

@@ -1,17 +1,24 @@
-"""Statistics over Parquet files with DuckDB (SQL over files: no full load into Python)."""
+"""Fill statistics computed by DuckDB: over Parquet files in place, or over an in-memory frame.
+
+Both ETL paths (single process and Ray Data) use this one implementation, so they fill with
+bit-identical values.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from fas_ray.etl._clean import HASH_COLUMN, FillValue, numeric_fill
+from fas_ray.exceptions import ConfigError
 
-__all__ = ["duckdb_fill_values", "parquet_source"]
+__all__ = ["FillPlan", "duckdb_fill_values", "parquet_source", "plan_fills"]
 
-_NUMERIC = (
+_INTEGER = (
     "TINYINT",
     "SMALLINT",
     "INTEGER",
@@ -21,10 +28,27 @@ _NUMERIC = (
     "USMALLINT",
     "UINTEGER",
     "UBIGINT",
-    "FLOAT",
-    "DOUBLE",
-    "REAL",
 )
+_FLOAT = ("FLOAT", "DOUBLE", "REAL")
+
+StrategyFor = Callable[[str], str]
+
+
+@dataclass
+class FillPlan:
+    """What the fill step does: values per column and the rows the ``drop`` strategy removes."""
+
+    values: dict[str, FillValue] = field(default_factory=dict)
+    missing: dict[str, int] = field(default_factory=dict)
+    strategies: dict[str, str] = field(default_factory=dict)
+    drop_columns: list[str] = field(default_factory=list)
+    rows: int = 0
+    rows_dropped: int = 0
+
+    @property
+    def fills(self) -> dict[str, FillValue]:
+        """Columns that get filled, with their values."""
+        return {k: v for k, v in self.values.items() if v is not None}
 
 
 def parquet_source(path: Path) -> str:
@@ -42,49 +66,117 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _is_numeric(dtype: str) -> bool:
+    return dtype in _INTEGER or dtype in _FLOAT or dtype.startswith("DECIMAL")
+
+
+def _clean(name: str, dtype: str) -> str:
+    col = _ident(name)
+    return f"CASE WHEN isnan({col}) THEN NULL ELSE {col} END" if dtype in _FLOAT else col
+
+
+def _auto(_: str) -> str:
+    return "auto"
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection, src: str, strategy_for: StrategyFor, exclude: Iterable[str]
+) -> FillPlan:
+    skip = set(exclude) | {HASH_COLUMN}
+    schema = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+    columns = [(n, t) for n, t in schema if n not in skip]
+    plan = FillPlan()
+    if not schema:
+        return plan
+    counts = con.execute(
+        "SELECT count(*)"
+        + "".join(f", count(*) - count({_clean(n, t)})" for n, t in columns)
+        + f" FROM {src}"
+    ).fetchone()
+    assert counts is not None
+    plan.rows = int(counts[0])
+    missing = {n: int(c) for (n, _), c in zip(columns, counts[1:], strict=True) if c}
+    plan.missing = missing
+    for name, dtype in columns:
+        strategy = strategy_for(name)
+        if strategy in ("fill_mean", "fill_median") and not _is_numeric(dtype):
+            raise ConfigError(
+                f"The missing-value strategy '{strategy}' needs a numeric column, but '{name}' "
+                f"is {dtype}; use fill_mode, drop or keep for it."
+            )
+        plan.strategies[name] = strategy
+    plan.drop_columns = [n for n, _ in columns if n in missing and plan.strategies[n] == "drop"]
+    where = ""
+    if plan.drop_columns:
+        kinds = dict(columns)
+        cond = " OR ".join(f"({_clean(n, kinds[n])}) IS NULL" for n in plan.drop_columns)
+        row = con.execute(f"SELECT count(*) FROM {src} WHERE {cond}").fetchone()
+        plan.rows_dropped = int(row[0]) if row else 0
+        where = f"WHERE NOT ({cond})"
+    for name, dtype in columns:
+        strategy = plan.strategies[name]
+        if name not in missing or strategy in ("drop", "keep"):
+            continue
+        if strategy == "auto":
+            strategy = "fill_median" if _is_numeric(dtype) else "fill_mode"
+        value = _column_fill(con, src, where, name, dtype, strategy)
+        plan.values[name] = value
+    return plan
+
+
+def _column_fill(
+    con: duckdb.DuckDBPyConnection, src: str, where: str, name: str, dtype: str, strategy: str
+) -> FillValue:
+    clean = _clean(name, dtype)
+    if strategy in ("fill_mean", "fill_median"):
+        value = f"({clean})::DOUBLE"
+        # the mean sums in sorted order, so it does not depend on how rows are laid out
+        agg = f"avg({value} ORDER BY {value})" if strategy == "fill_mean" else f"median({value})"
+        row = con.execute(f"SELECT {agg} FROM {src} {where}").fetchone()
+        return numeric_fill(row[0] if row else None, is_integer=dtype in _INTEGER)
+    cond = f"{where} AND" if where else "WHERE"
+    row = con.execute(
+        f"SELECT {clean} AS v, count(*) AS n FROM {src} {cond} ({clean}) IS NOT NULL "
+        f"GROUP BY v ORDER BY n DESC, v ASC LIMIT 1"
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def plan_fills(
+    source: Path | pl.DataFrame,
+    strategy_for: StrategyFor | None = None,
+    exclude: Iterable[str] = (),
+) -> FillPlan:
+    """Fill values for every column with missing values, by each column's strategy.
+
+    ``auto`` fills numbers with the median and other types with the mode (ties go to the
+    smallest value); ``fill_mean`` / ``fill_median`` need numeric columns (NaN counts as
+    missing; integer columns get the rounded value); ``drop`` removes the rows (statistics are
+    computed over the rows that remain); ``keep`` leaves the nulls.
+
+    Args:
+        source: a Parquet file or folder (read in place) or a polars frame.
+        strategy_for: the strategy of a column (default: ``auto`` everywhere).
+        exclude: columns never filled (the target).
+
+    Raises:
+        ConfigError: a mean or median strategy on a non-numeric column.
+    """
+    con = duckdb.connect()
+    try:
+        if isinstance(source, pl.DataFrame):
+            con.register("frame", source.to_arrow())
+            src = "frame"
+        else:
+            src = parquet_source(source)
+        return _plan(con, src, strategy_for or _auto, exclude)
+    finally:
+        con.close()
+
+
 def duckdb_fill_values(
     path: Path, exclude: Iterable[str] = ()
 ) -> tuple[dict[str, FillValue], dict[str, int]]:
-    """The same fill values as :func:`fas_ray.etl.compute_fill_values`, computed by DuckDB.
-
-    Numeric columns get their median (NaN counts as missing), others their mode with ties going
-    to the smallest value.
-
-    Returns:
-        The fill value per column with missing values, and the number of missing cells in each.
-    """
-    skip = set(exclude) | {HASH_COLUMN}
-    src = parquet_source(path)
-    con = duckdb.connect()
-    try:
-        schema = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
-        values: dict[str, FillValue] = {}
-        missing_counts: dict[str, int] = {}
-        for name, dtype, *_ in schema:
-            if name in skip:
-                continue
-            col = _ident(name)
-            is_float = dtype in ("FLOAT", "DOUBLE", "REAL")
-            clean = f"CASE WHEN isnan({col}) THEN NULL ELSE {col} END" if is_float else col
-            (missing,) = con.execute(  # type: ignore[misc]
-                f"SELECT count(*) - count({clean}) FROM {src}"
-            ).fetchone()
-            if missing == 0:
-                continue
-            missing_counts[name] = int(missing)
-            if dtype in _NUMERIC or dtype.startswith("DECIMAL"):
-                (median,) = con.execute(  # type: ignore[misc]
-                    f"SELECT median(({clean})::DOUBLE) FROM {src}"
-                ).fetchone()
-                values[name] = numeric_fill(
-                    median, is_integer=not is_float and "DECIMAL" not in dtype
-                )
-            else:
-                row = con.execute(
-                    f"SELECT {col} AS v, count(*) AS n FROM {src} WHERE {col} IS NOT NULL "
-                    f"GROUP BY v ORDER BY n DESC, v ASC LIMIT 1"
-                ).fetchone()
-                values[name] = None if row is None else row[0]
-        return values, missing_counts
-    finally:
-        con.close()
+    """``auto`` fill values over Parquet files and the missing cells per column."""
+    plan = plan_fills(Path(path), None, exclude)
+    return plan.values, plan.missing

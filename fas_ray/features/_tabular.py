@@ -15,7 +15,13 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from fas_ray.etl import compute_fill_values, normalize_column_names
+from fas_ray.etl import (
+    ColumnType,
+    apply_types,
+    compute_fill_values,
+    normalize_column_names,
+    standardise_text,
+)
 from fas_ray.exceptions import InputError
 
 __all__ = ["ColumnSpec", "FeatureBuilder", "to_polars"]
@@ -82,9 +88,13 @@ class FeatureBuilder:
 
     Args:
         target: normalised name of the target column (never a feature).
+        types: the ETL's inferred column types; prediction input is converted the same way
+            (numeric, boolean and date text), and identifier, constant, empty and free-text
+            columns are not features.
     """
 
     target: str
+    types: dict[str, ColumnType] = field(default_factory=dict)
     columns: list[ColumnSpec] = field(default_factory=list)
     dropped: dict[str, str] = field(default_factory=dict)
 
@@ -98,11 +108,18 @@ class FeatureBuilder:
 
     def fit(self, df: pl.DataFrame) -> FeatureBuilder:
         """Learn column kinds, fill values and categories from ``df`` (training rows)."""
-        df = _normalised(df)
+        df = self._prepare(df)
         self.columns, self.dropped = [], {}
         fills = compute_fill_values(df, exclude=[self.target], all_columns=True)
         for name in df.columns:
             if name == self.target:
+                continue
+            semantic = self.types[name].semantic if name in self.types else None
+            if semantic in ("identifier", "constant", "empty"):
+                self.dropped[name] = semantic
+                continue
+            if semantic == "text":
+                self.dropped[name] = "free text (text features are not built yet)"
                 continue
             series = df[name]
             kind = _kind(series)
@@ -138,7 +155,7 @@ class FeatureBuilder:
         Raises:
             InputError: a required column is missing or cannot be read as its training type.
         """
-        df = _normalised(to_polars(data))
+        df = self._prepare(to_polars(data))
         missing = [spec.name for spec in self.columns if spec.name not in df.columns]
         if missing:
             raise InputError(
@@ -148,6 +165,14 @@ class FeatureBuilder:
         for spec in self.columns:
             blocks.append(_encode(df[spec.name], spec))
         return np.column_stack(blocks) if blocks else np.empty((df.height, 0))
+
+    def _prepare(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Normalised names; with ETL types, stripped text converted like the ETL did."""
+        df = _normalised(df)
+        if not self.types:
+            return df
+        known = {k: v for k, v in self.types.items() if k in df.columns and k != self.target}
+        return apply_types(standardise_text(df), known)
 
 
 def _normalised(df: pl.DataFrame) -> pl.DataFrame:

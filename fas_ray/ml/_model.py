@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from fas_ray.etl import ColumnType
 from fas_ray.features import FeatureBuilder, to_polars
 from fas_ray.ml._task import TaskInfo
 from fas_ray.ml.learners import get_learner
@@ -61,9 +62,13 @@ def fit_model(
     task: TaskInfo,
     seed: int,
     n_jobs: int = -1,
+    types: dict[str, ColumnType] | None = None,
 ) -> FittedModel:
-    """Fit features and the estimator on ``train`` (which holds the target column)."""
-    builder = FeatureBuilder(target=task.target).fit(train)
+    """Fit features and the estimator on ``train`` (which holds the target column).
+
+    ``types`` are the ETL's column types, applied again to prediction input.
+    """
+    builder = FeatureBuilder(target=task.target, types=dict(types or {})).fit(train)
     X = builder.transform(train)
     y = encode_target(task, train[task.target])
     est = get_learner(learner).make_estimator(params, task, seed, n_jobs=n_jobs)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
+from fas_ray.config import EtlOptions
 from fas_ray.distributed import run_etl
-from fas_ray.etl import canonical_order, clean_table
+from fas_ray.etl import canonical_order, clean_table, normalize_column_names
 
 pytestmark = pytest.mark.integration
 
@@ -40,22 +42,63 @@ def _messy_frame(n: int, seed: int) -> pl.DataFrame:
     return pl.concat([base, dupes]).sample(fraction=1.0, shuffle=True, seed=seed)
 
 
-def test_ray_data_etl_matches_single_process(ray_local: None, tmp_path: Path) -> None:
-    raw = _messy_frame(5000, seed=1)
+def _typed_text_frame(n: int, seed: int) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    amounts = rng.integers(1, 5000, n)
+    frame = pl.DataFrame(
+        {
+            "Amount ($)": [f"${a:,}.50" if i % 50 else None for i, a in enumerate(amounts)],
+            "Share": [f"{a % 100}%" for a in amounts],
+            "Active?": rng.choice(["yes", "no", " Yes "], n),
+            "Signed Up": [f"{1 + a % 28:02d}.{1 + a % 12:02d}.2024" for a in amounts],
+            "Comment": rng.choice(["  fine ", "Great", "", "bad"], n),
+            "label": rng.integers(0, 3, n),
+        }
+    )
+    return pl.concat([frame, frame.head(n // 25)])
+
+
+OPTION_CASES = [
+    pytest.param(EtlOptions(), _messy_frame, id="auto"),
+    pytest.param(
+        EtlOptions(missing="fill_mean", missing_per_column={"plan_type": "drop"}),
+        _messy_frame,
+        id="mean-and-drop",
+    ),
+    pytest.param(EtlOptions(missing="keep", lowercase_text=True), _typed_text_frame, id="types"),
+    pytest.param(EtlOptions(infer_types=False), _typed_text_frame, id="no-types"),
+]
+
+
+@pytest.mark.parametrize(("options", "make"), OPTION_CASES)
+def test_ray_data_etl_matches_single_process(
+    ray_local: None, tmp_path: Path, options: EtlOptions, make: Callable[[int, int], pl.DataFrame]
+) -> None:
+    raw = make(5000, 1)
+    target = normalize_column_names(raw.columns)[-1]
     bronze = tmp_path / "bronze.parquet"
     raw.write_parquet(bronze)
 
-    summary = run_etl(bronze, tmp_path / "silver", exclude=["churned"], num_blocks=4)
+    summary = run_etl(bronze, tmp_path / "silver", [target], options=options, num_blocks=4)
     on_ray = canonical_order(pl.read_parquet(tmp_path / "silver"))
-    expected, ref = clean_table(raw, exclude=["churned"])
+    expected, ref = clean_table(raw, exclude=[target], options=options)
 
-    assert on_ray.columns == ["customer_age", "plan_type", "monthly", "churned"]
+    assert on_ray.schema == expected.schema
     assert on_ray.equals(expected)
-    assert summary.rows_in == ref.rows_in == raw.height
-    assert summary.duplicates_removed == ref.duplicates_removed > 0
-    assert summary.fill_values == ref.fill_values
-    assert summary.filled == ref.filled
-    assert on_ray.null_count().row(0)[:3] == (0, 0, 0)
+    assert summary.to_json() == ref.to_json()
+    assert summary.rows_in == raw.height
+    assert summary.duplicates_removed > 0
+    assert summary.rows_out == on_ray.height
+
+
+def test_messy_columns_are_cleaned(ray_local: None, tmp_path: Path) -> None:
+    raw = _messy_frame(5000, seed=1)
+    raw.write_parquet(tmp_path / "bronze.parquet")
+    summary = run_etl(tmp_path / "bronze.parquet", tmp_path / "silver", exclude=["churned"])
+    out = pl.read_parquet(tmp_path / "silver")
+    assert out.columns == ["customer_age", "plan_type", "monthly", "churned"]
+    assert out.null_count().row(0)[:3] == (0, 0, 0)
+    assert summary.filled.keys() == {"customer_age", "plan_type", "monthly"}
 
 
 def test_failed_etl_leaves_no_silver(ray_local: None, tmp_path: Path) -> None:
