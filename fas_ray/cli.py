@@ -2,6 +2,8 @@
 
     fas-ray run PATH --target COL [--time-budget S] [--max-trials N] [--seed N]
     fas-ray demo                  the pipeline on scikit-learn's breast_cancer
+    fas-ray etl PATH [--missing STRATEGY] [--near-duplicates] ...   clean + profile only
+    fas-ray profile PATH          profile a file or Parquet folder (DuckDB), write JSON
     fas-ray runs                  runs under the data root
     fas-ray models                registered models
     fas-ray predict --model ID INPUT --out OUTPUT
@@ -20,12 +22,15 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from fas_ray import __version__
-from fas_ray.config import RunSpec, Settings
+from fas_ray.config import MISSING_STRATEGIES, EtlOptions, RunSpec, Settings, validation_message
+from fas_ray.etl import normalize_name
 from fas_ray.exceptions import ConfigError, FasRayError, InputError
 
 __all__ = ["main"]
@@ -54,6 +59,39 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.create(data_root=args.data_root)
 
 
+def _progress(stages: Sequence[str]) -> Callable[[str, str], None]:
+    start = time.perf_counter()
+
+    def progress(stage: str, message: str) -> None:
+        index = stages.index(stage) + 1 if stage in stages else 0
+        print(
+            f"[{index:>2}/{len(stages)}] {stage:<9} {time.perf_counter() - start:6.1f}s  {message}",
+            flush=True,
+        )
+
+    return progress
+
+
+def _etl_options(args: argparse.Namespace) -> EtlOptions:
+    per_column: dict[str, str] = {}
+    for item in args.missing_column or []:
+        column, sep, strategy = item.partition("=")
+        if not sep or not column:
+            raise ConfigError(f"--missing-column wants COLUMN=STRATEGY, got '{item}'.")
+        per_column[normalize_name(column)] = strategy
+    try:
+        return EtlOptions(
+            missing=args.missing or "auto",
+            missing_per_column=per_column,  # type: ignore[arg-type]
+            infer_types=not args.no_infer_types,
+            lowercase_text=args.lowercase_text,
+            near_duplicates=args.near_duplicates,
+            near_duplicate_distance=args.near_distance,
+        )
+    except ValidationError as exc:
+        raise ConfigError(f"Invalid ETL options: {validation_message(exc)}") from None
+
+
 # -- commands ----------------------------------------------------------------------------------
 def _run(args: argparse.Namespace, source: str | None = None) -> int:
     from fas_ray.pipeline import STAGES, run_pipeline
@@ -64,18 +102,9 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
         time_budget_s=args.time_budget,
         max_trials=args.max_trials,
         seed=args.seed,
+        etl=_etl_options(args),
     )
-    settings = _settings(args)
-    start = time.perf_counter()
-
-    def progress(stage: str, message: str) -> None:
-        index = STAGES.index(stage) + 1 if stage in STAGES else 0
-        print(
-            f"[{index:>2}/{len(STAGES)}] {stage:<9} {time.perf_counter() - start:6.1f}s  {message}",
-            flush=True,
-        )
-
-    result = run_pipeline(spec, settings, progress=progress)
+    result = run_pipeline(spec, _settings(args), progress=_progress(STAGES))
     report = result.report
     print(
         f"\nLeaderboard (CV {report['metric']}, best {min(10, len(report['leaderboard']))} "
@@ -117,6 +146,46 @@ def _demo(args: argparse.Namespace) -> int:
     if args.time_budget is None and args.max_trials is None:
         args.time_budget = 30.0
     return _run(args, source=str(path))
+
+
+def _etl(args: argparse.Namespace) -> int:
+    from fas_ray.pipeline import ETL_STAGES, run_etl_pipeline
+
+    result = run_etl_pipeline(
+        args.path, _settings(args), _etl_options(args), args.target, _progress(ETL_STAGES)
+    )
+    print()
+    for line in result.profile.summary_lines():
+        print(line)
+    print("\nArtifacts:")
+    for name, path in result.artifacts.items():
+        print(f"  {name:<13} {path}")
+    print(f"\nrun id:   {result.run_id}")
+    return 0
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from fas_ray.etl import profile_parquet
+    from fas_ray.ingest import ingest_file
+    from fas_ray.storage import DataRoot, write_json
+
+    path = Path(args.path)
+    root = DataRoot(_settings(args).data_root)
+    if path.is_dir() or path.suffix.lower() == ".parquet":
+        target = path
+    else:
+        target = ingest_file(path, root.ensure()).path
+    if not Path(target).exists():
+        raise InputError(
+            f"'{path}' does not exist; give a CSV or Parquet file or a Parquet folder."
+        )
+    profile = profile_parquet(Path(target), target=args.target)
+    out = Path(args.out) if args.out else root.layer("reports") / f"{path.stem}.profile.json"
+    write_json(out, profile.to_json())
+    for line in profile.summary_lines():
+        print(line)
+    print(f"\nprofile written to {out}")
+    return 0
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -230,22 +299,68 @@ def _parser() -> argparse.ArgumentParser:
     )
     budget.add_argument("--max-trials", type=int, metavar="N", help="stop after N trials")
     budget.add_argument("--seed", type=int, metavar="N", help="random seed (default 0)")
+    etl = argparse.ArgumentParser(add_help=False)
+    etl.add_argument(
+        "--missing",
+        choices=MISSING_STRATEGIES,
+        metavar="STRATEGY",
+        help="missing values in every column: "
+        + ", ".join(MISSING_STRATEGIES)
+        + " (default auto: median for numbers, mode otherwise)",
+    )
+    etl.add_argument(
+        "--missing-column",
+        action="append",
+        metavar="COL=STRATEGY",
+        help="strategy for one column (repeatable)",
+    )
+    etl.add_argument(
+        "--near-duplicates",
+        action="store_true",
+        help="remove near-duplicate texts (SimHash); by default only counted",
+    )
+    etl.add_argument(
+        "--near-distance",
+        type=int,
+        default=3,
+        metavar="BITS",
+        help="Hamming distance of near-duplicate fingerprints (default 3)",
+    )
+    etl.add_argument("--lowercase-text", action="store_true", help="lower-case text columns")
+    etl.add_argument(
+        "--no-infer-types", action="store_true", help="keep the types the file was read with"
+    )
 
     parser = argparse.ArgumentParser(prog="fas-ray", description="AutoML on Ray.")
     parser.add_argument("--version", action="version", version=f"fas-ray {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", parents=[common, budget], help="run the pipeline on a file")
+    p = sub.add_parser("run", parents=[common, budget, etl], help="run the pipeline on a file")
     p.add_argument("path", metavar="PATH", help="input file (.csv or .parquet)")
     p.add_argument("--target", required=True, metavar="COL", help="column to predict")
     p.set_defaults(func=_run)
 
     p = sub.add_parser(
         "demo",
-        parents=[common, budget],
+        parents=[common, budget, etl],
         help="run the pipeline on scikit-learn's breast_cancer data set",
     )
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("etl", parents=[common, etl], help="clean and profile a file (no training)")
+    p.add_argument("path", metavar="PATH", help="input file (.csv or .parquet)")
+    p.add_argument(
+        "--target",
+        metavar="COL",
+        help="target column: never filled; adds class-imbalance and leakage warnings",
+    )
+    p.set_defaults(func=_etl)
+
+    p = sub.add_parser("profile", parents=[common], help="profile a file or Parquet folder")
+    p.add_argument("path", metavar="PATH", help=".csv, .parquet or a folder of Parquet files")
+    p.add_argument("--target", metavar="COL", help="target column (imbalance, leakage warnings)")
+    p.add_argument("--out", metavar="FILE", help="JSON output (default: DATA_ROOT/reports/)")
+    p.set_defaults(func=_profile)
 
     p = sub.add_parser("runs", parents=[common], help="list runs")
     p.set_defaults(func=_runs)

@@ -13,8 +13,16 @@ from typing import Any
 
 import polars as pl
 
-from fas_ray.config import RunSpec, Settings
-from fas_ray.etl import ColumnType, canonical_order, normalize_column_names, normalize_name
+from fas_ray.config import EtlOptions, RunSpec, Settings
+from fas_ray.etl import (
+    ColumnType,
+    EtlSummary,
+    Profile,
+    canonical_order,
+    normalize_column_names,
+    normalize_name,
+    profile_parquet,
+)
 from fas_ray.exceptions import FasRayError, InputError, PipelineError
 from fas_ray.explain import shap_importance
 from fas_ray.features import FeatureBuilder
@@ -35,7 +43,15 @@ from fas_ray.ml._split import holdout_split
 from fas_ray.registry import SQLiteRegistry
 from fas_ray.storage import DataRoot, write_json, write_parquet_atomic
 
-__all__ = ["STAGES", "RunResult", "registry_for", "run_pipeline"]
+__all__ = [
+    "ETL_STAGES",
+    "STAGES",
+    "EtlRunResult",
+    "RunResult",
+    "registry_for",
+    "run_etl_pipeline",
+    "run_pipeline",
+]
 
 log = logging.getLogger("fas_ray.pipeline")
 
@@ -43,6 +59,7 @@ STAGES = (
     "ingest",
     "task",
     "etl",
+    "profile",
     "features",
     "search",
     "refit",
@@ -51,6 +68,7 @@ STAGES = (
     "register",
     "report",
 )
+ETL_STAGES = ("ingest", "etl", "profile")
 Progress = Callable[[str, str], None]
 
 
@@ -105,6 +123,134 @@ def _holdout_metrics(
     return metrics, gold
 
 
+@dataclass(frozen=True)
+class EtlRunResult:
+    run_id: str
+    silver: Path
+    summary: EtlSummary
+    profile: Profile
+    manifest_path: Path
+    artifacts: dict[str, str]
+
+
+def _stage_ingest(
+    manifest: RunManifest, root: DataRoot, source: str, say: Progress
+) -> BronzeDataset:
+    with manifest.stage("ingest"):
+        bronze = ingest_file(source, root)
+        manifest.sha256, manifest.dataset_id = bronze.sha256, bronze.dataset_id
+        manifest.add_artifact("bronze", bronze.path)
+        say(
+            "ingest",
+            f"{bronze.rows} rows x {len(bronze.columns)} columns, sha256 {bronze.sha256[:12]}",
+        )
+    return bronze
+
+
+def _stage_etl_and_profile(
+    manifest: RunManifest,
+    root: DataRoot,
+    bronze: BronzeDataset,
+    target: str | None,
+    options: EtlOptions,
+    where: str,
+    say: Progress,
+) -> tuple[EtlSummary, Path, Profile]:
+    """The ETL stage on Ray Data, then the DuckDB profile of the silver layer."""
+    from fas_ray.distributed import run_etl
+
+    run_dir = root.run_dir(manifest.run_id)
+    exclude = [target] if target else []
+    with manifest.stage("etl") as rec:
+        silver = root.silver(manifest.run_id)
+        etl = run_etl(bronze.path, silver, exclude=exclude, options=options)
+        manifest.add_artifact("silver", silver)
+        manifest.add_artifact("schema", write_json(run_dir / "schema.json", etl.schema))
+        manifest.add_artifact("etl_summary", write_json(run_dir / "etl.json", etl.to_json()))
+        rec.detail = {
+            "rows_in": etl.rows_in,
+            "rows_out": etl.rows_out,
+            "duplicates_removed": etl.duplicates_removed,
+            "near_duplicates_removed": etl.near_duplicates_removed,
+            "missing_rows_dropped": etl.missing_rows_dropped,
+            "ray": where,
+        }
+        near = sum(r["groups"] for r in etl.near_duplicates)
+        say(
+            "etl",
+            f"{etl.rows_out} rows: removed {etl.duplicates_removed} duplicates, "
+            f"{etl.near_duplicates_removed} near-duplicates ({near} groups found) and "
+            f"{etl.missing_rows_dropped} rows with missing values; filled "
+            f"{sum(etl.filled.values())} cells (Ray Data)",
+        )
+    with manifest.stage("profile") as rec:
+        profile = profile_parquet(silver, rows_before=etl.rows_in, target=target)
+        path = write_json(run_dir / "profile.json", profile.to_json())
+        manifest.add_artifact("profile", path)
+        rec.detail = {"quality": profile.quality, "warnings": len(profile.warnings)}
+        say(
+            "profile",
+            f"quality {profile.quality:.3f}, {len(profile.warnings)} warnings"
+            + "".join(f"\n            - {w.message}" for w in profile.warnings[:8]),
+        )
+    return etl, silver, profile
+
+
+def _fail(manifest: RunManifest, exc: BaseException) -> None:
+    if isinstance(exc, FasRayError):
+        manifest.fail(str(exc))
+    elif isinstance(exc, KeyboardInterrupt):
+        manifest.fail("interrupted")
+    else:
+        manifest.fail(f"{type(exc).__name__}: {exc}")
+
+
+def run_etl_pipeline(
+    source: str,
+    settings: Settings,
+    options: EtlOptions | None = None,
+    target: str | None = None,
+    progress: Progress | None = None,
+) -> EtlRunResult:
+    """Ingest, clean (Ray Data) and profile ``source`` without training: ``fas-ray etl``.
+
+    Args:
+        source: input file.
+        settings: data root and Ray.
+        options: ETL options.
+        target: a target column (original or normalised name), never filled; enables the
+            class-imbalance and leakage warnings.
+    """
+    from fas_ray.distributed import ray_session
+
+    say: Progress = progress or (lambda stage, msg: None)
+    options = options or EtlOptions()
+    root = DataRoot(settings.data_root).ensure()
+    run_id = new_run_id()
+    manifest = RunManifest.create(
+        root.run_dir(run_id),
+        run_id=run_id,
+        source=str(source),
+        config={"kind": "etl", "target": target, "etl": options.model_dump(mode="json")},
+    )
+    manifest.start()
+    try:
+        bronze = _stage_ingest(manifest, root, source, say)
+        resolved = _resolve_target(bronze, target) if target else None
+        with ray_session(settings) as where:
+            etl, silver, profile = _stage_etl_and_profile(
+                manifest, root, bronze, resolved, options, where, say
+            )
+        manifest.complete()
+    except BaseException as exc:
+        _fail(manifest, exc)
+        if isinstance(exc, FasRayError | KeyboardInterrupt):
+            raise
+        raise PipelineError(f"The run {run_id} failed: {type(exc).__name__}: {exc}") from exc
+    assert manifest.path is not None
+    return EtlRunResult(run_id, silver, etl, profile, manifest.path, dict(manifest.artifacts))
+
+
 def run_pipeline(
     spec: RunSpec, settings: Settings, progress: Progress | None = None, run_id: str | None = None
 ) -> RunResult:
@@ -113,7 +259,7 @@ def run_pipeline(
     Raises:
         FasRayError: on bad input or a failed stage; the manifest then says ``failed`` and why.
     """
-    from fas_ray.distributed import ray_session, run_etl, run_search
+    from fas_ray.distributed import ray_session, run_search
 
     say: Progress = progress or (lambda stage, msg: None)
     root = DataRoot(settings.data_root).ensure()
@@ -125,14 +271,7 @@ def run_pipeline(
     manifest.start()
     wall = time.perf_counter()
     try:
-        with manifest.stage("ingest"):
-            bronze = ingest_file(spec.source, root)
-            manifest.sha256, manifest.dataset_id = bronze.sha256, bronze.dataset_id
-            manifest.add_artifact("bronze", bronze.path)
-            say(
-                "ingest",
-                f"{bronze.rows} rows x {len(bronze.columns)} columns, sha256 {bronze.sha256[:12]}",
-            )
+        bronze = _stage_ingest(manifest, root, spec.source, say)
         with manifest.stage("task") as rec:
             target = _resolve_target(bronze, spec.target)
             task = _detect_from_bronze(bronze, target)
@@ -140,26 +279,10 @@ def run_pipeline(
             say("task", f"{task.subtype} on '{target}' ({task.reason})")
 
         with ray_session(settings) as where:
-            with manifest.stage("etl") as rec:
-                silver = root.silver(run_id)
-                etl = run_etl(bronze.path, silver, exclude=[target], options=spec.etl)
-                types = {k: ColumnType.from_json(v) for k, v in etl.schema.items()}
-                schema_path = write_json(run_dir / "schema.json", etl.schema)
-                manifest.add_artifact("silver", silver)
-                manifest.add_artifact("schema", schema_path)
-                rec.detail = {
-                    "rows_in": etl.rows_in,
-                    "rows_out": etl.rows_out,
-                    "duplicates_removed": etl.duplicates_removed,
-                    "missing_rows_dropped": etl.missing_rows_dropped,
-                    "ray": where,
-                }
-                say(
-                    "etl",
-                    f"{etl.rows_out} rows after removing {etl.duplicates_removed} duplicates "
-                    f"and {etl.missing_rows_dropped} rows with missing values; filled "
-                    f"{sum(etl.filled.values())} missing cells (Ray Data)",
-                )
+            etl, silver, profile = _stage_etl_and_profile(
+                manifest, root, bronze, target, spec.etl, where, say
+            )
+            types = {k: ColumnType.from_json(v) for k, v in etl.schema.items()}
 
             with manifest.stage("features") as rec:
                 df = canonical_order(pl.read_parquet(silver))
@@ -275,6 +398,10 @@ def run_pipeline(
                     "wall_seconds": round(search.wall_seconds, 3),
                 },
                 "etl": etl.to_json(),
+                "profile": {
+                    "quality": profile.quality,
+                    "warnings": [w.message for w in profile.warnings],
+                },
                 "features": {"used": builder.feature_names, "dropped": builder.dropped},
                 "shap_importance": [
                     {"feature": f.feature, "mean_abs_shap": f.importance} for f in importance
@@ -290,13 +417,9 @@ def run_pipeline(
         report["timings"] = timings
         write_json(run_dir / "report.json", report)
         manifest.complete()
-    except FasRayError as exc:
-        manifest.fail(str(exc))
-        raise
-    except KeyboardInterrupt:
-        manifest.fail("interrupted")
-        raise
-    except Exception as exc:
-        manifest.fail(f"{type(exc).__name__}: {exc}")
+    except BaseException as exc:
+        _fail(manifest, exc)
+        if isinstance(exc, FasRayError | KeyboardInterrupt):
+            raise
         raise PipelineError(f"The run {run_id} failed: {type(exc).__name__}: {exc}") from exc
     return RunResult(run_id, model_id, report, run_dir / "manifest.json", dict(manifest.artifacts))

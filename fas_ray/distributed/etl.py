@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,13 +31,14 @@ from fas_ray.etl import (
     EtlSummary,
     add_row_hash,
     dedup_rows,
-    drop_missing_rows,
-    fill_missing,
+    finish_block,
     infer_types,
+    near_duplicates,
     normalize_column_names,
     plan_fills,
     prepare_block,
     standardise_text,
+    text_columns,
 )
 from fas_ray.storage import atomic_dir
 
@@ -56,11 +58,14 @@ def _prepare_and_hash(
 
 
 def _dedup_block(batch: pa.Table) -> pa.Table:
-    return dedup_rows(_frame(batch)).drop(HASH_COLUMN).to_arrow()
+    return dedup_rows(_frame(batch)).to_arrow()
 
 
-def _drop_and_fill(batch: pa.Table, drop: list[str], fills: dict[str, Any]) -> pa.Table:
-    return fill_missing(drop_missing_rows(_frame(batch), drop), fills).to_arrow()
+def _finish(
+    batch: pa.Table, without: ray.ObjectRef, drop: list[str], fills: dict[str, Any]
+) -> pa.Table:
+    rows: np.ndarray = ray.get(without)
+    return finish_block(_frame(batch), rows, drop, fills).to_arrow()
 
 
 def read_sample(path: Path, rows: int) -> pl.DataFrame:
@@ -123,21 +128,25 @@ def run_etl(
         stage = tmp.parent / f"{tmp.name}.dedup"
         try:
             deduped.write_parquet(str(stage))
-            plan = plan_fills(stage, options.strategy_for, exclude)
+            without, near = near_duplicates(stage, text_columns(schema, exclude), options)
+            summary.near_duplicates = near.near_duplicates
+            summary.near_duplicates_removed = near.near_duplicates_removed
+            plan = plan_fills(stage, options.strategy_for, exclude, without=without)
             summary.strategies = plan.strategies
             summary.fill_values = plan.values
             summary.filled = {k: plan.missing[k] for k in plan.fills}
             summary.missing_rows_dropped = plan.rows_dropped
-            summary.duplicates_removed = summary.rows_in - plan.rows
+            summary.duplicates_removed = summary.rows_in - plan.rows - len(without)
             summary.rows_out = plan.rows - plan.rows_dropped
-            out = ray.data.read_parquet(str(stage))
-            if plan.fills or plan.drop_columns:
-                out = out.map_batches(
-                    _drop_and_fill,  # type: ignore[arg-type]
-                    fn_kwargs={"drop": plan.drop_columns, "fills": plan.fills},
-                    batch_format="pyarrow",
-                )
-            out.write_parquet(str(tmp))
+            ray.data.read_parquet(str(stage)).map_batches(
+                _finish,  # type: ignore[arg-type]
+                fn_kwargs={
+                    "without": ray.put(without),
+                    "drop": plan.drop_columns,
+                    "fills": plan.fills,
+                },
+                batch_format="pyarrow",
+            ).write_parquet(str(tmp))
         finally:
             shutil.rmtree(stage, ignore_errors=True)
     return summary

@@ -16,7 +16,34 @@ from fas_ray.etl._clean import (
     numeric_fill,
 )
 from fas_ray.etl._duck import FillPlan, duckdb_fill_values, parquet_source, plan_fills
-from fas_ray.etl._table import clean_table, infer_types, prepare_block
+from fas_ray.etl._profile import (
+    CategoricalStats,
+    ColumnProfile,
+    NumericStats,
+    Profile,
+    ProfileWarning,
+    TemporalStats,
+    WarningKind,
+    profile_parquet,
+    quality_score,
+)
+from fas_ray.etl._simhash import (
+    NearDuplicateReport,
+    drop_near_duplicates,
+    find_near_duplicates,
+    hamming64,
+    near_duplicate_groups,
+    near_duplicate_pairs,
+    simhash64,
+)
+from fas_ray.etl._table import (
+    clean_table,
+    finish_block,
+    infer_types,
+    near_duplicates,
+    prepare_block,
+    text_columns,
+)
 from fas_ray.etl._types import (
     ColumnType,
     SemanticType,
@@ -29,10 +56,20 @@ from fas_ray.etl._types import (
 
 __all__ = [
     "HASH_COLUMN",
+    "CategoricalStats",
+    "ColumnProfile",
+    "NumericStats",
+    "Profile",
+    "ProfileWarning",
+    "TemporalStats",
+    "WarningKind",
+    "profile_parquet",
+    "quality_score",
     "ColumnType",
     "EtlSummary",
     "FillPlan",
     "FillValue",
+    "NearDuplicateReport",
     "SemanticType",
     "add_row_hash",
     "apply_types",
@@ -41,12 +78,19 @@ __all__ = [
     "compute_fill_values",
     "dedup_rows",
     "drop_missing_rows",
+    "drop_near_duplicates",
     "duckdb_fill_values",
     "fill_missing",
+    "find_near_duplicates",
+    "finish_block",
+    "hamming64",
     "infer_column",
     "infer_schema",
     "infer_types",
     "median_of",
+    "near_duplicate_groups",
+    "near_duplicate_pairs",
+    "near_duplicates",
     "normalize_column_names",
     "normalize_name",
     "numeric_fill",
@@ -54,5 +98,7 @@ __all__ = [
     "parse_numeric_text",
     "plan_fills",
     "prepare_block",
+    "simhash64",
     "standardise_text",
+    "text_columns",
 ]

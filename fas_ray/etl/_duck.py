@@ -11,12 +11,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from fas_ray.etl._clean import HASH_COLUMN, FillValue, numeric_fill
 from fas_ray.exceptions import ConfigError
 
-__all__ = ["FillPlan", "duckdb_fill_values", "parquet_source", "plan_fills"]
+__all__ = [
+    "FillPlan",
+    "connect",
+    "duckdb_fill_values",
+    "parquet_source",
+    "plan_fills",
+    "without_rows",
+]
 
 _INTEGER = (
     "TINYINT",
@@ -142,10 +151,32 @@ def _column_fill(
     return None if row is None else row[0]
 
 
+def connect(source: Path | pl.DataFrame) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """A DuckDB connection and the SQL relation of ``source`` (Parquet in place, or a frame)."""
+    con = duckdb.connect()
+    # DuckDB 2.0 trusts Parquet column statistics that leave NaN out (as polars and pyarrow
+    # write them) and folds isnan(x) to false; without this, NaN would count as a value.
+    con.execute("SET disabled_optimizers = 'statistics_propagation'")
+    if isinstance(source, pl.DataFrame):
+        con.register("frame", source.to_arrow())
+        return con, "frame"
+    return con, parquet_source(source)
+
+
+def without_rows(con: duckdb.DuckDBPyConnection, src: str, row_hashes: np.ndarray) -> str:
+    """``src`` less the rows whose row hash is in ``row_hashes``."""
+    if len(row_hashes) == 0:
+        return src
+    con.register("dropped_rows", pa.table({"h": pa.array(row_hashes, type=pa.uint64())}))
+    h = _ident(HASH_COLUMN)
+    return f"(SELECT s.* FROM {src} s ANTI JOIN dropped_rows d ON s.{h} = d.h)"
+
+
 def plan_fills(
     source: Path | pl.DataFrame,
     strategy_for: StrategyFor | None = None,
     exclude: Iterable[str] = (),
+    without: np.ndarray | None = None,
 ) -> FillPlan:
     """Fill values for every column with missing values, by each column's strategy.
 
@@ -158,17 +189,15 @@ def plan_fills(
         source: a Parquet file or folder (read in place) or a polars frame.
         strategy_for: the strategy of a column (default: ``auto`` everywhere).
         exclude: columns never filled (the target).
+        without: row hashes of rows to leave out (rows removed as near-duplicates).
 
     Raises:
         ConfigError: a mean or median strategy on a non-numeric column.
     """
-    con = duckdb.connect()
+    con, src = connect(source)
     try:
-        if isinstance(source, pl.DataFrame):
-            con.register("frame", source.to_arrow())
-            src = "frame"
-        else:
-            src = parquet_source(source)
+        if without is not None:
+            src = without_rows(con, src, without)
         return _plan(con, src, strategy_for or _auto, exclude)
     finally:
         con.close()

@@ -1,29 +1,35 @@
 """The whole cleaning of one in-memory table, and the per-block step both ETL paths share.
 
-Order: rename columns → strip text → infer and apply types → drop exact duplicates → plan the
-missing values (DuckDB) → drop / fill → canonical row order. ``fas_ray.distributed.etl`` runs
+Order: rename columns → strip text → infer and apply types → drop exact duplicates → find
+near-duplicate texts (SimHash; removed only when asked) → plan the missing values (DuckDB) →
+drop / fill → canonical row order. ``fas_ray.distributed.etl`` runs
 the same steps over Ray Data blocks and gives the same table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from fas_ray.config import EtlOptions
 from fas_ray.etl._clean import (
+    HASH_COLUMN,
     EtlSummary,
+    add_row_hash,
     canonical_order,
     dedup_rows,
     drop_missing_rows,
     fill_missing,
     normalize_column_names,
 )
-from fas_ray.etl._duck import plan_fills
+from fas_ray.etl._duck import connect, plan_fills
+from fas_ray.etl._neardup import plan_near_duplicates
 from fas_ray.etl._types import ColumnType, apply_types, infer_schema, standardise_text
 
-__all__ = ["clean_table", "infer_types", "prepare_block"]
+__all__ = ["clean_table", "finish_block", "infer_types", "near_duplicates", "prepare_block"]
 
 
 def infer_types(
@@ -50,6 +56,41 @@ def prepare_block(
     return apply_types(df, schema) if schema else df
 
 
+def text_columns(schema: dict[str, ColumnType], exclude: Iterable[str]) -> list[str]:
+    """Columns holding free text (near-duplicate candidates)."""
+    skip = set(exclude)
+    return [name for name, t in schema.items() if t.semantic == "text" and name not in skip]
+
+
+def near_duplicates(
+    source: Path | pl.DataFrame, columns: list[str], options: EtlOptions
+) -> tuple[np.ndarray, EtlSummary]:
+    """Row hashes to drop as near-duplicates (empty unless ``options.near_duplicates``) and a
+    summary holding the per-column reports."""
+    summary = EtlSummary()
+    if not columns:
+        return np.empty(0, dtype=np.uint64), summary
+    con, src = connect(source)
+    try:
+        drop, reports = plan_near_duplicates(con, src, columns, options.near_duplicate_distance)
+    finally:
+        con.close()
+    summary.near_duplicates = [r.to_json() for r in reports]
+    if not options.near_duplicates:
+        drop = drop[:0]
+    summary.near_duplicates_removed = int(len(drop))
+    return drop, summary
+
+
+def finish_block(
+    df: pl.DataFrame, without: np.ndarray, drop: list[str], fills: dict[str, object]
+) -> pl.DataFrame:
+    """Remove near-duplicate rows, drop / fill missing values, drop the row hash: one block."""
+    if len(without):
+        df = df.filter(~pl.col(HASH_COLUMN).is_in(pl.Series(without, dtype=pl.UInt64)))
+    return fill_missing(drop_missing_rows(df, drop), fills).drop(HASH_COLUMN)
+
+
 def clean_table(
     df: pl.DataFrame,
     exclude: Iterable[str] = (),
@@ -71,16 +112,18 @@ def clean_table(
     renamed = standardise_text(df.rename(mapping), lowercase=options.lowercase_text)
     schema = infer_types(renamed.head(options.type_sample_rows), options, keep_as_is=exclude)
     summary.schema = {k: v.to_json() for k, v in schema.items()}
-    typed = prepare_block(df, mapping, schema, options)
+    typed = add_row_hash(prepare_block(df, mapping, schema, options))
 
     deduped = dedup_rows(typed)
     summary.duplicates_removed = typed.height - deduped.height
-    plan = plan_fills(deduped, options.strategy_for, exclude)
+    without, near = near_duplicates(deduped, text_columns(schema, exclude), options)
+    summary.near_duplicates = near.near_duplicates
+    summary.near_duplicates_removed = near.near_duplicates_removed
+    plan = plan_fills(deduped, options.strategy_for, exclude, without=without)
     summary.strategies = plan.strategies
     summary.fill_values = plan.values
     summary.filled = {k: plan.missing[k] for k in plan.fills}
     summary.missing_rows_dropped = plan.rows_dropped
-    out = fill_missing(drop_missing_rows(deduped, plan.drop_columns), plan.fills)
-    out = canonical_order(out)
+    out = canonical_order(finish_block(deduped, without, plan.drop_columns, plan.fills))
     summary.rows_out = out.height
     return out, summary

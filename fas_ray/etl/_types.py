@@ -69,6 +69,7 @@ _NUMERIC_RE = r"^\(?[-+]?[$€£¥]?\s*[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE]
 _MATCH_SHARE = 0.95
 _MAX_CATEGORIES = 100
 _IDENTIFIER_MIN_ROWS = 20
+_ID_SHARE = 0.95
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,11 @@ def _mean(col: pl.Series) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
+def _mostly_unique(n_unique: int, non_null: int, rows: int) -> bool:
+    """One value per row, allowing for a few repeated rows (exact duplicates not yet removed)."""
+    return rows > _IDENTIFIER_MIN_ROWS and non_null == rows and n_unique >= _ID_SHARE * rows
+
+
 def _share(matched: int, total: int) -> float:
     return matched / total if total else 0.0
 
@@ -172,7 +178,7 @@ def _infer_text(name: str, values: pl.Series, rows: int) -> ColumnType:
     n_unique = values.n_unique()
     mean_len = _mean(values.str.len_chars())
     mean_words = _mean(values.str.count_matches(r"\S+"))
-    if n_unique == values.len() == rows and rows > _IDENTIFIER_MIN_ROWS and mean_words < 2:
+    if _mostly_unique(n_unique, values.len(), rows) and mean_words < 2:
         return ColumnType(name, "identifier", "String", source)
     if (mean_len >= 30 or mean_words >= 5) and n_unique > 0.5 * values.len():
         return ColumnType(name, "text", "String", source)
@@ -202,8 +208,8 @@ def infer_column(col: pl.Series) -> ColumnType:
     if dtype.is_integer():
         if set(values.unique().to_list()) <= {0, 1}:
             return ColumnType(name, "boolean", source, source)
-        if values.n_unique() == values.len() == rows and rows > _IDENTIFIER_MIN_ROWS:
-            ordered = values.sort()
+        if _mostly_unique(values.n_unique(), values.len(), rows):
+            ordered = values.unique().sort()
             if bool((ordered.diff().drop_nulls() == 1).all()):  # 0..n-1 style row numbers
                 return ColumnType(name, "identifier", source, source)
         return ColumnType(name, "integer", source, source)

@@ -1,4 +1,4 @@
-"""Integration tier: one local Ray for the whole session, shared by every test here."""
+"""Integration tier: one local Ray shared by every test here, shut down after the tier."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import ray
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ray_local() -> Iterator[None]:
     if not ray.is_initialized():
         ray.init(

@@ -58,7 +58,32 @@ def _typed_text_frame(n: int, seed: int) -> pl.DataFrame:
     return pl.concat([frame, frame.head(n // 25)])
 
 
+_WORDS = (
+    "fast delivery great price poor packaging friendly support broken screen would buy again "
+    "battery lasts long colour faded quickly easy setup noisy fan excellent value late refund"
+).split()
+
+
+def _reviews_frame(n: int, seed: int) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    reviews = [" ".join(rng.choice(_WORDS, 14)) for _ in range(n)]
+    for i in range(0, n, 10):  # every tenth review re-posted with other case and punctuation
+        reviews[i + 1] = reviews[i].upper().replace(" ", ", ", 2) + "!"
+    return pl.DataFrame(
+        {
+            "Review": reviews,
+            "Stars": rng.integers(1, 6, n),
+            "Helpful": [
+                None if i % 7 == 0 else int(v) for i, v in enumerate(rng.integers(0, 50, n))
+            ],
+            "label": rng.integers(0, 2, n),
+        }
+    )
+
+
 OPTION_CASES = [
+    pytest.param(EtlOptions(), _reviews_frame, id="near-dups-reported"),
+    pytest.param(EtlOptions(near_duplicates=True), _reviews_frame, id="near-dups-removed"),
     pytest.param(EtlOptions(), _messy_frame, id="auto"),
     pytest.param(
         EtlOptions(missing="fill_mean", missing_per_column={"plan_type": "drop"}),
@@ -87,8 +112,14 @@ def test_ray_data_etl_matches_single_process(
     assert on_ray.equals(expected)
     assert summary.to_json() == ref.to_json()
     assert summary.rows_in == raw.height
-    assert summary.duplicates_removed > 0
     assert summary.rows_out == on_ray.height
+    if make is _reviews_frame:
+        (report,) = summary.near_duplicates
+        assert report["column"] == "review" and report["groups"] == 500
+        assert summary.near_duplicates_removed == (500 if options.near_duplicates else 0)
+        assert on_ray.height == 5000 - summary.near_duplicates_removed
+    else:
+        assert summary.duplicates_removed > 0
 
 
 def test_messy_columns_are_cleaned(ray_local: None, tmp_path: Path) -> None:

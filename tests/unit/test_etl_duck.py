@@ -120,3 +120,15 @@ def test_duckdb_float32_median_matches_polars(tmp_path: Path) -> None:
     values, _ = duckdb_fill_values(tmp_path / "f32.parquet")
     expected = compute_fill_values(df)
     assert math.isclose(values["f"], expected["f"], rel_tol=1e-12)  # -6.3508863449 vs -6.3508861065
+
+
+def test_nan_written_by_numpy_counts_as_missing_in_parquet(tmp_path: Path) -> None:
+    import numpy as np
+
+    values = np.arange(1000, dtype=np.float64)
+    values[::10] = np.nan
+    df = pl.DataFrame({"f": values})
+    df.write_parquet(tmp_path / "nan.parquet")
+    fills, missing = duckdb_fill_values(tmp_path / "nan.parquet")
+    assert missing == {"f": 100}
+    assert fills == compute_fill_values(df)
