@@ -196,13 +196,16 @@ def _stage_etl_and_profile(
     return etl, silver, profile
 
 
-def _fail(manifest: RunManifest, exc: BaseException) -> None:
+def _fail(manifest: RunManifest, exc: BaseException) -> BaseException:
+    """Record ``exc`` in the manifest; return what to raise (unexpected errors are wrapped)."""
     if isinstance(exc, FasRayError):
         manifest.fail(str(exc))
-    elif isinstance(exc, KeyboardInterrupt):
+        return exc
+    if isinstance(exc, KeyboardInterrupt):
         manifest.fail("interrupted")
-    else:
-        manifest.fail(f"{type(exc).__name__}: {exc}")
+        return exc
+    manifest.fail(f"{type(exc).__name__}: {exc}")
+    return PipelineError(f"The run {manifest.run_id} failed: {type(exc).__name__}: {exc}")
 
 
 def run_etl_pipeline(
@@ -243,10 +246,10 @@ def run_etl_pipeline(
             )
         manifest.complete()
     except BaseException as exc:
-        _fail(manifest, exc)
-        if isinstance(exc, FasRayError | KeyboardInterrupt):
+        error = _fail(manifest, exc)
+        if error is exc:
             raise
-        raise PipelineError(f"The run {run_id} failed: {type(exc).__name__}: {exc}") from exc
+        raise error from exc
     assert manifest.path is not None
     return EtlRunResult(run_id, silver, etl, profile, manifest.path, dict(manifest.artifacts))
 
@@ -418,8 +421,8 @@ def run_pipeline(
         write_json(run_dir / "report.json", report)
         manifest.complete()
     except BaseException as exc:
-        _fail(manifest, exc)
-        if isinstance(exc, FasRayError | KeyboardInterrupt):
+        error = _fail(manifest, exc)
+        if error is exc:
             raise
-        raise PipelineError(f"The run {run_id} failed: {type(exc).__name__}: {exc}") from exc
+        raise error from exc
     return RunResult(run_id, model_id, report, run_dir / "manifest.json", dict(manifest.artifacts))

@@ -33,12 +33,10 @@ from fas_ray.etl import (
     dedup_rows,
     finish_block,
     infer_types,
-    near_duplicates,
     normalize_column_names,
-    plan_fills,
+    plan_removals_and_fills,
     prepare_block,
     standardise_text,
-    text_columns,
 )
 from fas_ray.storage import atomic_dir
 
@@ -128,14 +126,7 @@ def run_etl(
         stage = tmp.parent / f"{tmp.name}.dedup"
         try:
             deduped.write_parquet(str(stage))
-            without, near = near_duplicates(stage, text_columns(schema, exclude), options)
-            summary.near_duplicates = near.near_duplicates
-            summary.near_duplicates_removed = near.near_duplicates_removed
-            plan = plan_fills(stage, options.strategy_for, exclude, without=without)
-            summary.strategies = plan.strategies
-            summary.fill_values = plan.values
-            summary.filled = {k: plan.missing[k] for k in plan.fills}
-            summary.missing_rows_dropped = plan.rows_dropped
+            without, plan = plan_removals_and_fills(stage, schema, exclude, options, summary)
             summary.duplicates_removed = summary.rows_in - plan.rows - len(without)
             summary.rows_out = plan.rows - plan.rows_dropped
             ray.data.read_parquet(str(stage)).map_batches(

@@ -41,6 +41,7 @@ from fas_ray.etl._table import (
     finish_block,
     infer_types,
     near_duplicates,
+    plan_removals_and_fills,
     prepare_block,
     text_columns,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "parquet_source",
     "parse_numeric_text",
     "plan_fills",
+    "plan_removals_and_fills",
     "prepare_block",
     "simhash64",
     "standardise_text",

@@ -25,11 +25,19 @@ from fas_ray.etl._clean import (
     fill_missing,
     normalize_column_names,
 )
-from fas_ray.etl._duck import connect, plan_fills
+from fas_ray.etl._duck import FillPlan, connect, plan_fills
 from fas_ray.etl._neardup import plan_near_duplicates
 from fas_ray.etl._types import ColumnType, apply_types, infer_schema, standardise_text
 
-__all__ = ["clean_table", "finish_block", "infer_types", "near_duplicates", "prepare_block"]
+__all__ = [
+    "clean_table",
+    "finish_block",
+    "infer_types",
+    "near_duplicates",
+    "plan_removals_and_fills",
+    "prepare_block",
+    "text_columns",
+]
 
 
 def infer_types(
@@ -82,6 +90,29 @@ def near_duplicates(
     return drop, summary
 
 
+def plan_removals_and_fills(
+    source: Path | pl.DataFrame,
+    schema: dict[str, ColumnType],
+    exclude: list[str],
+    options: EtlOptions,
+    summary: EtlSummary,
+) -> tuple[np.ndarray, FillPlan]:
+    """Near-duplicates, then missing values, of the deduplicated rows; recorded in ``summary``.
+
+    Returns:
+        The row hashes to remove as near-duplicates and the fill plan of the remaining rows.
+    """
+    without, near = near_duplicates(source, text_columns(schema, exclude), options)
+    summary.near_duplicates = near.near_duplicates
+    summary.near_duplicates_removed = near.near_duplicates_removed
+    plan = plan_fills(source, options.strategy_for, exclude, without=without)
+    summary.strategies = plan.strategies
+    summary.fill_values = plan.values
+    summary.filled = {k: plan.missing[k] for k in plan.fills}
+    summary.missing_rows_dropped = plan.rows_dropped
+    return without, plan
+
+
 def finish_block(
     df: pl.DataFrame, without: np.ndarray, drop: list[str], fills: dict[str, object]
 ) -> pl.DataFrame:
@@ -116,14 +147,7 @@ def clean_table(
 
     deduped = dedup_rows(typed)
     summary.duplicates_removed = typed.height - deduped.height
-    without, near = near_duplicates(deduped, text_columns(schema, exclude), options)
-    summary.near_duplicates = near.near_duplicates
-    summary.near_duplicates_removed = near.near_duplicates_removed
-    plan = plan_fills(deduped, options.strategy_for, exclude, without=without)
-    summary.strategies = plan.strategies
-    summary.fill_values = plan.values
-    summary.filled = {k: plan.missing[k] for k in plan.fills}
-    summary.missing_rows_dropped = plan.rows_dropped
+    without, plan = plan_removals_and_fills(deduped, schema, exclude, options, summary)
     out = canonical_order(finish_block(deduped, without, plan.drop_columns, plan.fills))
     summary.rows_out = out.height
     return out, summary
