@@ -29,14 +29,14 @@ from fas_ray.etl import (
     HASH_COLUMN,
     ColumnType,
     EtlSummary,
-    add_row_hash,
     dedup_rows,
     finish_block,
     infer_types,
     normalize_column_names,
     plan_removals_and_fills,
-    prepare_block,
+    prepare_and_hash,
     standardise_text,
+    text_columns,
 )
 from fas_ray.storage import atomic_dir
 
@@ -50,9 +50,13 @@ def _frame(batch: pa.Table) -> pl.DataFrame:
 
 
 def _prepare_and_hash(
-    batch: pa.Table, mapping: dict[str, str], schema: dict[str, ColumnType], options: EtlOptions
+    batch: pa.Table,
+    mapping: dict[str, str],
+    schema: dict[str, ColumnType],
+    options: EtlOptions,
+    texts: list[str],
 ) -> pa.Table:
-    return add_row_hash(prepare_block(_frame(batch), mapping, schema, options)).to_arrow()
+    return prepare_and_hash(_frame(batch), mapping, schema, options, texts).to_arrow()
 
 
 def _dedup_block(batch: pa.Table) -> pa.Table:
@@ -116,7 +120,12 @@ def run_etl(
     deduped = (
         ds.map_batches(
             _prepare_and_hash,  # type: ignore[arg-type]
-            fn_kwargs={"mapping": mapping, "schema": schema, "options": options},
+            fn_kwargs={
+                "mapping": mapping,
+                "schema": schema,
+                "options": options,
+                "texts": text_columns(schema, exclude),
+            },
             batch_format="pyarrow",
         )
         .repartition(blocks, keys=[HASH_COLUMN])

@@ -42,6 +42,7 @@ from fas_ray.etl._table import (
     infer_types,
     near_duplicates,
     plan_removals_and_fills,
+    prepare_and_hash,
     prepare_block,
     text_columns,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "parse_numeric_text",
     "plan_fills",
     "plan_removals_and_fills",
+    "prepare_and_hash",
     "prepare_block",
     "simhash64",
     "standardise_text",

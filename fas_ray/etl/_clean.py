@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 __all__ = [
+    "FINGERPRINT_PREFIX",
     "HASH_COLUMN",
     "EtlSummary",
     "FillValue",
@@ -26,6 +27,7 @@ __all__ = [
     "compute_fill_values",
     "dedup_rows",
     "fill_missing",
+    "is_helper_column",
     "median_of",
     "normalize_column_names",
     "normalize_name",
@@ -33,6 +35,14 @@ __all__ = [
 ]
 
 HASH_COLUMN = "__fas_row_hash"
+FINGERPRINT_PREFIX = "__fas_simhash__"
+
+
+def is_helper_column(name: str) -> bool:
+    """Columns ETL adds while it works (row hash, text fingerprints); never in its output."""
+    return name == HASH_COLUMN or name.startswith(FINGERPRINT_PREFIX)
+
+
 _HASH_SEED = 42
 
 FillValue = Any

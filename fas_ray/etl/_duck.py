@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from fas_ray.etl._clean import HASH_COLUMN, FillValue, numeric_fill
+from fas_ray.etl._clean import HASH_COLUMN, FillValue, is_helper_column, numeric_fill
 from fas_ray.exceptions import ConfigError
 
 __all__ = [
@@ -93,7 +93,7 @@ def _plan(
 ) -> FillPlan:
     skip = set(exclude) | {HASH_COLUMN}
     schema = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
-    columns = [(n, t) for n, t in schema if n not in skip]
+    columns = [(n, t) for n, t in schema if n not in skip and not is_helper_column(n)]
     plan = FillPlan()
     if not schema:
         return plan

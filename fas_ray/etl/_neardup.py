@@ -1,7 +1,8 @@
 """Near-duplicate planning over a table in DuckDB (Parquet in place or an in-memory frame).
 
-Rows are read in row-hash order, a chunk at a time, so only the 64-bit fingerprints of each text
-column are kept in memory; both ETL paths call this one function and drop the same rows.
+The fingerprints were computed block by block (in parallel on Ray) into helper columns; here
+only the row hashes and fingerprints are read, in row-hash order, so memory holds 16 bytes per
+row and text column. Both ETL paths call this one function and drop the same rows.
 """
 
 from __future__ import annotations
@@ -12,10 +13,25 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from fas_ray.etl._clean import HASH_COLUMN
+from fas_ray.etl._clean import FINGERPRINT_PREFIX, HASH_COLUMN
 from fas_ray.etl._simhash import NearDuplicateReport, near_duplicate_groups, simhash64
 
-__all__ = ["plan_near_duplicates"]
+__all__ = ["add_fingerprints", "fingerprint_column", "plan_near_duplicates"]
+
+
+def fingerprint_column(column: str) -> str:
+    """The helper column holding the SimHash fingerprints of a text column."""
+    return FINGERPRINT_PREFIX + column
+
+
+def add_fingerprints(df: pl.DataFrame, columns: Sequence[str], shingle: int = 3) -> pl.DataFrame:
+    """Add a 64-bit SimHash fingerprint column for each text column (one block)."""
+    if not columns:
+        return df
+    return df.with_columns(
+        simhash64(df[c].cast(pl.String), shingle).alias(fingerprint_column(c)) for c in columns
+    )
+
 
 _CHUNK_ROWS = 250_000
 _EXAMPLE_GROUPS = 3
@@ -31,9 +47,9 @@ def plan_near_duplicates(
     src: str,
     text_columns: Sequence[str],
     max_distance: int,
-    shingle: int = 3,
 ) -> tuple[np.ndarray, list[NearDuplicateReport]]:
-    """Near-duplicate groups of each text column of ``src`` (which has the row-hash column).
+    """Near-duplicate groups of each text column of ``src`` (which has the row-hash and the
+    fingerprint columns, see :func:`add_fingerprints`).
 
     In each group the row with the smallest row hash is kept; a row is removable when it is not
     the kept row of its group in some text column.
@@ -43,7 +59,7 @@ def plan_near_duplicates(
     """
     if not text_columns:
         return np.empty(0, dtype=np.uint64), []
-    cols = ", ".join(_ident(c) for c in text_columns)
+    cols = ", ".join(_ident(fingerprint_column(c)) for c in text_columns)
     reader = con.sql(
         f"SELECT {_ident(HASH_COLUMN)}, {cols} FROM {src} ORDER BY {_ident(HASH_COLUMN)}"
     ).to_arrow_reader(_CHUNK_ROWS)
@@ -55,7 +71,7 @@ def plan_near_duplicates(
         assert isinstance(frame, pl.DataFrame)
         hashes.append(frame[HASH_COLUMN].to_numpy())
         for column in text_columns:
-            prints[column].append(simhash64(frame[column].cast(pl.String), shingle).to_numpy())
+            prints[column].append(frame[fingerprint_column(column)].to_numpy())
     row_hash = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
     drop = np.zeros(len(row_hash), dtype=bool)
     reports = []

@@ -23,10 +23,11 @@ from fas_ray.etl._clean import (
     dedup_rows,
     drop_missing_rows,
     fill_missing,
+    is_helper_column,
     normalize_column_names,
 )
 from fas_ray.etl._duck import FillPlan, connect, plan_fills
-from fas_ray.etl._neardup import plan_near_duplicates
+from fas_ray.etl._neardup import add_fingerprints, plan_near_duplicates
 from fas_ray.etl._types import ColumnType, apply_types, infer_schema, standardise_text
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "infer_types",
     "near_duplicates",
     "plan_removals_and_fills",
+    "prepare_and_hash",
     "prepare_block",
     "text_columns",
 ]
@@ -62,6 +64,17 @@ def prepare_block(
     df = df.rename(mapping) if mapping else df
     df = standardise_text(df, lowercase=options.lowercase_text)
     return apply_types(df, schema) if schema else df
+
+
+def prepare_and_hash(
+    df: pl.DataFrame,
+    mapping: dict[str, str],
+    schema: dict[str, ColumnType],
+    options: EtlOptions,
+    texts: list[str],
+) -> pl.DataFrame:
+    """:func:`prepare_block`, then the fingerprints of the text columns and the row hash."""
+    return add_row_hash(add_fingerprints(prepare_block(df, mapping, schema, options), texts))
 
 
 def text_columns(schema: dict[str, ColumnType], exclude: Iterable[str]) -> list[str]:
@@ -116,10 +129,11 @@ def plan_removals_and_fills(
 def finish_block(
     df: pl.DataFrame, without: np.ndarray, drop: list[str], fills: dict[str, object]
 ) -> pl.DataFrame:
-    """Remove near-duplicate rows, drop / fill missing values, drop the row hash: one block."""
+    """Remove near-duplicate rows, drop / fill missing values, drop the helper columns."""
     if len(without):
         df = df.filter(~pl.col(HASH_COLUMN).is_in(pl.Series(without, dtype=pl.UInt64)))
-    return fill_missing(drop_missing_rows(df, drop), fills).drop(HASH_COLUMN)
+    helpers = [c for c in df.columns if is_helper_column(c)]
+    return fill_missing(drop_missing_rows(df, drop), fills).drop(helpers)
 
 
 def clean_table(
@@ -140,10 +154,11 @@ def clean_table(
     new_names = normalize_column_names(df.columns)
     mapping = {a: b for a, b in zip(df.columns, new_names, strict=True) if a != b}
     summary.renamed = mapping
-    renamed = standardise_text(df.rename(mapping), lowercase=options.lowercase_text)
-    schema = infer_types(renamed.head(options.type_sample_rows), options, keep_as_is=exclude)
+    sample = df.head(options.type_sample_rows).rename(mapping)
+    sample = standardise_text(sample, lowercase=options.lowercase_text)
+    schema = infer_types(sample, options, keep_as_is=exclude)
     summary.schema = {k: v.to_json() for k, v in schema.items()}
-    typed = add_row_hash(prepare_block(df, mapping, schema, options))
+    typed = prepare_and_hash(df, mapping, schema, options, text_columns(schema, exclude))
 
     deduped = dedup_rows(typed)
     summary.duplicates_removed = typed.height - deduped.height
