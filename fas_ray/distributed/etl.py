@@ -2,11 +2,14 @@
 
 Passes over the data, each streaming:
 1. types are inferred on a sample read by the driver (``EtlOptions.type_sample_rows`` rows);
-2. every block is renamed, stripped and converted, and gets a row hash; a hash shuffle brings
-   equal rows into one block, where duplicates are dropped; the result goes to an intermediate
-   Parquet folder;
-3. DuckDB plans the missing values over that folder (global statistics, no load into Python);
-4. every block drops / fills its missing values and is written to the silver folder.
+2. every block is renamed, stripped and converted and gets its text fingerprints (SimHash) and
+   a row hash, in parallel; the blocks go to an intermediate Parquet folder;
+3. DuckDB reads that folder in place: the row hashes seen more than once (exact duplicates,
+   found by a GROUP BY over one 8-byte column: no shuffle of the rows), the near-duplicate
+   groups (fingerprints only) and the global fill statistics, all over the rows counted once;
+4. every block drops its duplicated, near-duplicate and (if asked) incomplete rows, fills its
+   missing values and is written to the silver folder; one copy of each duplicated row is
+   streamed from DuckDB through the same block function into one more file.
 The silver folder appears only when complete (temporary folder, then rename). The result is the
 table :func:`fas_ray.etl.clean_table` gives in one process (tested).
 """
@@ -24,12 +27,13 @@ import pyarrow.parquet as pq
 import ray
 
 from fas_ray.config import EtlOptions
-from fas_ray.distributed.runtime import cluster_cpus
 from fas_ray.etl import (
-    HASH_COLUMN,
     ColumnType,
     EtlSummary,
-    dedup_rows,
+    FillPlan,
+    StagedRows,
+    distinct_duplicates,
+    duplicate_hashes,
     finish_block,
     infer_types,
     normalize_column_names,
@@ -57,10 +61,6 @@ def _prepare_and_hash(
     texts: list[str],
 ) -> pa.Table:
     return prepare_and_hash(_frame(batch), mapping, schema, options, texts).to_arrow()
-
-
-def _dedup_block(batch: pa.Table) -> pa.Table:
-    return dedup_rows(_frame(batch)).to_arrow()
 
 
 def _finish(
@@ -103,10 +103,10 @@ def run_etl(
         silver_dir: output folder; replaced only when the new one is complete.
         exclude: normalised names of columns never filled or converted (the target).
         options: ETL options (default: ``EtlOptions()``).
-        num_blocks: blocks of the hash shuffle (default: twice the cluster's CPUs).
+        num_blocks: read parallelism override (default: Ray Data's choice).
     """
     options = options or EtlOptions()
-    ds = ray.data.read_parquet(str(bronze_path))
+    ds = ray.data.read_parquet(str(bronze_path), override_num_blocks=num_blocks)
     names = list(ds.schema().names)
     mapping = {a: b for a, b in zip(names, normalize_column_names(names), strict=True) if a != b}
     sample = read_sample(Path(bronze_path), options.type_sample_rows)
@@ -116,37 +116,50 @@ def run_etl(
         rows_in=ds.count(), renamed=mapping, schema={k: v.to_json() for k, v in schema.items()}
     )
 
-    blocks = num_blocks or 2 * cluster_cpus()
-    deduped = (
-        ds.map_batches(
-            _prepare_and_hash,  # type: ignore[arg-type]
-            fn_kwargs={
-                "mapping": mapping,
-                "schema": schema,
-                "options": options,
-                "texts": text_columns(schema, exclude),
-            },
-            batch_format="pyarrow",
-        )
-        .repartition(blocks, keys=[HASH_COLUMN])
-        .map_batches(_dedup_block, batch_format="pyarrow", batch_size=None)
+    prepared = ds.map_batches(
+        _prepare_and_hash,  # type: ignore[arg-type]
+        fn_kwargs={
+            "mapping": mapping,
+            "schema": schema,
+            "options": options,
+            "texts": text_columns(schema, exclude),
+        },
+        batch_format="pyarrow",
     )
     with atomic_dir(silver_dir) as tmp:
-        stage = tmp.parent / f"{tmp.name}.dedup"
+        stage = tmp.parent / f"{tmp.name}.stage"
         try:
-            deduped.write_parquet(str(stage))
-            without, plan = plan_removals_and_fills(stage, schema, exclude, options, summary)
+            prepared.write_parquet(str(stage))
+            duplicates, _ = duplicate_hashes(stage)
+            staged = StagedRows(stage, duplicates)
+            without, plan = plan_removals_and_fills(staged, schema, exclude, options, summary)
             summary.duplicates_removed = summary.rows_in - plan.rows - len(without)
             summary.rows_out = plan.rows - plan.rows_dropped
+            # rows seen once: filtered and filled block by block on Ray
             ray.data.read_parquet(str(stage)).map_batches(
                 _finish,  # type: ignore[arg-type]
                 fn_kwargs={
-                    "without": ray.put(without),
+                    "without": ray.put(np.union1d(duplicates, without)),
                     "drop": plan.drop_columns,
                     "fills": plan.fills,
                 },
                 batch_format="pyarrow",
             ).write_parquet(str(tmp))
+            # one copy of each duplicated row, streamed from DuckDB
+            _write_duplicates(staged, tmp / "duplicates-0.parquet", without, plan)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
     return summary
+
+
+def _write_duplicates(staged: StagedRows, path: Path, without: np.ndarray, plan: FillPlan) -> None:
+    writer: pq.ParquetWriter | None = None
+    try:
+        for chunk in distinct_duplicates(staged):
+            table = finish_block(chunk, without, plan.drop_columns, plan.fills).to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema, compression="snappy")
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()

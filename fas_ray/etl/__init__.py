@@ -15,7 +15,15 @@ from fas_ray.etl._clean import (
     normalize_name,
     numeric_fill,
 )
-from fas_ray.etl._duck import FillPlan, duckdb_fill_values, parquet_source, plan_fills
+from fas_ray.etl._duck import (
+    FillPlan,
+    StagedRows,
+    distinct_duplicates,
+    duckdb_fill_values,
+    duplicate_hashes,
+    parquet_source,
+    plan_fills,
+)
 from fas_ray.etl._profile import (
     CategoricalStats,
     ColumnProfile,
@@ -73,15 +81,18 @@ __all__ = [
     "FillValue",
     "NearDuplicateReport",
     "SemanticType",
+    "StagedRows",
     "add_row_hash",
     "apply_types",
     "canonical_order",
     "clean_table",
     "compute_fill_values",
     "dedup_rows",
+    "distinct_duplicates",
     "drop_missing_rows",
     "drop_near_duplicates",
     "duckdb_fill_values",
+    "duplicate_hashes",
     "fill_missing",
     "find_near_duplicates",
     "finish_block",

@@ -6,7 +6,7 @@ bit-identical values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +20,11 @@ from fas_ray.exceptions import ConfigError
 
 __all__ = [
     "FillPlan",
+    "Source",
+    "StagedRows",
     "connect",
+    "distinct_duplicates",
+    "duplicate_hashes",
     "duckdb_fill_values",
     "parquet_source",
     "plan_fills",
@@ -151,8 +155,26 @@ def _column_fill(
     return None if row is None else row[0]
 
 
-def connect(source: Path | pl.DataFrame) -> tuple[duckdb.DuckDBPyConnection, str]:
-    """A DuckDB connection and the SQL relation of ``source`` (Parquet in place, or a frame)."""
+@dataclass(frozen=True)
+class StagedRows:
+    """Parquet files of prepared rows (with the row hash) in which some rows occur more than
+    once: ``duplicate_hashes`` lists the row hashes seen more than once. Read as a relation, it
+    holds every row once."""
+
+    path: Path
+    duplicate_hashes: np.ndarray
+
+
+Source = Path | pl.DataFrame | StagedRows
+
+
+def _hash_table(hashes: np.ndarray) -> pa.Table:
+    return pa.table({"h": pa.array(hashes, type=pa.uint64())})
+
+
+def connect(source: Source) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """A DuckDB connection and the SQL relation of ``source`` (Parquet in place, a frame, or
+    staged rows read without their duplicates)."""
     con = duckdb.connect()
     # DuckDB 2.0 trusts Parquet column statistics that leave NaN out (as polars and pyarrow
     # write them) and folds isnan(x) to false; without this, NaN would count as a value.
@@ -160,7 +182,53 @@ def connect(source: Path | pl.DataFrame) -> tuple[duckdb.DuckDBPyConnection, str
     if isinstance(source, pl.DataFrame):
         con.register("frame", source.to_arrow())
         return con, "frame"
+    if isinstance(source, StagedRows):
+        src = parquet_source(source.path)
+        if len(source.duplicate_hashes) == 0:
+            return con, src
+        con.register("duplicate_rows", _hash_table(source.duplicate_hashes))
+        h = _ident(HASH_COLUMN)
+        return con, (
+            f"(SELECT s.* FROM {src} s ANTI JOIN duplicate_rows d ON s.{h} = d.h "
+            f"UNION ALL SELECT DISTINCT s.* FROM {src} s SEMI JOIN duplicate_rows d "
+            f"ON s.{h} = d.h)"
+        )
     return con, parquet_source(source)
+
+
+def duplicate_hashes(path: Path) -> tuple[np.ndarray, int]:
+    """Row hashes that occur more than once in the Parquet files at ``path``, and the row count."""
+    con, src = connect(path)
+    try:
+        h = _ident(HASH_COLUMN)
+        table = con.sql(
+            f"SELECT {h} AS h, count(*) AS n FROM {src} GROUP BY {h} HAVING count(*) > 1"
+        ).to_arrow_table()
+        row = con.execute(f"SELECT count(*) FROM {src}").fetchone()
+    finally:
+        con.close()
+    hashes = np.sort(table.column("h").to_numpy().astype(np.uint64))
+    return hashes, int(row[0]) if row else 0
+
+
+def distinct_duplicates(source: StagedRows, chunk_rows: int = 250_000) -> Iterator[pl.DataFrame]:
+    """One copy of each duplicated row of ``source``, in chunks."""
+    if len(source.duplicate_hashes) == 0:
+        return
+    con, _ = connect(source.path)
+    try:
+        con.register("duplicate_rows", _hash_table(source.duplicate_hashes))
+        h = _ident(HASH_COLUMN)
+        reader = con.sql(
+            f"SELECT DISTINCT s.* FROM {parquet_source(source.path)} s "
+            f"SEMI JOIN duplicate_rows d ON s.{h} = d.h"
+        ).to_arrow_reader(chunk_rows)
+        for batch in reader:
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            yield frame
+    finally:
+        con.close()
 
 
 def without_rows(con: duckdb.DuckDBPyConnection, src: str, row_hashes: np.ndarray) -> str:
@@ -173,7 +241,7 @@ def without_rows(con: duckdb.DuckDBPyConnection, src: str, row_hashes: np.ndarra
 
 
 def plan_fills(
-    source: Path | pl.DataFrame,
+    source: Source,
     strategy_for: StrategyFor | None = None,
     exclude: Iterable[str] = (),
     without: np.ndarray | None = None,

@@ -9,7 +9,6 @@ the same steps over Ray Data blocks and gives the same table.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -26,7 +25,7 @@ from fas_ray.etl._clean import (
     is_helper_column,
     normalize_column_names,
 )
-from fas_ray.etl._duck import FillPlan, connect, plan_fills
+from fas_ray.etl._duck import FillPlan, Source, connect, plan_fills
 from fas_ray.etl._neardup import add_fingerprints, plan_near_duplicates
 from fas_ray.etl._types import ColumnType, apply_types, infer_schema, standardise_text
 
@@ -84,7 +83,7 @@ def text_columns(schema: dict[str, ColumnType], exclude: Iterable[str]) -> list[
 
 
 def near_duplicates(
-    source: Path | pl.DataFrame, columns: list[str], options: EtlOptions
+    source: Source, columns: list[str], options: EtlOptions
 ) -> tuple[np.ndarray, EtlSummary]:
     """Row hashes to drop as near-duplicates (empty unless ``options.near_duplicates``) and a
     summary holding the per-column reports."""
@@ -104,7 +103,7 @@ def near_duplicates(
 
 
 def plan_removals_and_fills(
-    source: Path | pl.DataFrame,
+    source: Source,
     schema: dict[str, ColumnType],
     exclude: list[str],
     options: EtlOptions,
