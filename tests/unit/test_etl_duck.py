@@ -132,3 +132,30 @@ def test_nan_written_by_numpy_counts_as_missing_in_parquet(tmp_path: Path) -> No
     fills, missing = duckdb_fill_values(tmp_path / "nan.parquet")
     assert missing == {"f": 100}
     assert fills == compute_fill_values(df)
+
+
+def test_staged_rows_count_each_duplicated_row_once(tmp_path: Path) -> None:
+    from fas_ray.etl import (
+        StagedRows,
+        add_row_hash,
+        distinct_duplicates,
+        duplicate_hashes,
+        plan_fills,
+    )
+
+    rows = pl.DataFrame({"a": [1, 1, 1, 2, 3, 3, None], "b": ["x", "x", "x", "y", "z", "z", "w"]})
+    staged_frame = add_row_hash(rows)
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    staged_frame.head(4).write_parquet(stage / "part-0.parquet")
+    staged_frame.tail(3).write_parquet(stage / "part-1.parquet")
+
+    hashes, total = duplicate_hashes(stage)
+    assert total == 7
+    assert len(hashes) == 2  # (1, x) three times, (3, z) twice
+    staged = StagedRows(stage, hashes)
+    copies = pl.concat(list(distinct_duplicates(staged)))
+    assert sorted(copies.select("a", "b").rows()) == [(1, "x"), (3, "z")]
+    plan = plan_fills(staged)
+    assert plan.rows == 4  # (1,x), (2,y), (3,z), (None,w)
+    assert plan.values == {"a": 2} and plan.missing == {"a": 1}
