@@ -27,8 +27,10 @@ def _quiet_env() -> None:
 
 
 def _quiet_loggers() -> None:
-    for name in ("ray.data", "ray.tune", "ray.train", "ray.serve", "ray.air"):
+    for name in ("ray.train", "ray.serve", "ray.air"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # Tune warns about trials the time budget cut short ("Failed to fetch metrics"): expected.
+    logging.getLogger("ray.tune").setLevel(logging.ERROR)
     logging.getLogger("optuna").setLevel(logging.WARNING)
     # Ray Data warns while the shuffle's actors hold every CPU for a moment; not actionable.
     logging.getLogger("ray.data").setLevel(logging.ERROR)
