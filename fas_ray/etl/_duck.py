@@ -126,27 +126,36 @@ def _plan(
         row = con.execute(f"SELECT count(*) FROM {src} WHERE {cond}").fetchone()
         plan.rows_dropped = int(row[0]) if row else 0
         where = f"WHERE NOT ({cond})"
+    numeric: list[tuple[str, str, str]] = []  # all numeric statistics go into one scan
     for name, dtype in columns:
         strategy = plan.strategies[name]
         if name not in missing or strategy in ("drop", "keep"):
             continue
         if strategy == "auto":
             strategy = "fill_median" if _is_numeric(dtype) else "fill_mode"
-        value = _column_fill(con, src, where, name, dtype, strategy)
-        plan.values[name] = value
+        if strategy == "fill_mode":
+            plan.values[name] = _mode(con, src, where, name, dtype)
+        else:
+            numeric.append((name, dtype, strategy))
+    if numeric:
+        row = con.execute(
+            "SELECT "
+            + ", ".join(_numeric_agg(n, t, s) for n, t, s in numeric)
+            + f" FROM {src} {where}"
+        ).fetchone()
+        for (name, dtype, _), value in zip(numeric, row or [None] * len(numeric), strict=True):
+            plan.values[name] = numeric_fill(value, is_integer=dtype in _INTEGER)
     return plan
 
 
-def _column_fill(
-    con: duckdb.DuckDBPyConnection, src: str, where: str, name: str, dtype: str, strategy: str
-) -> FillValue:
+def _numeric_agg(name: str, dtype: str, strategy: str) -> str:
+    value = f"({_clean(name, dtype)})::DOUBLE"
+    # the mean sums in sorted order, so it does not depend on how rows are laid out
+    return f"avg({value} ORDER BY {value})" if strategy == "fill_mean" else f"median({value})"
+
+
+def _mode(con: duckdb.DuckDBPyConnection, src: str, where: str, name: str, dtype: str) -> FillValue:
     clean = _clean(name, dtype)
-    if strategy in ("fill_mean", "fill_median"):
-        value = f"({clean})::DOUBLE"
-        # the mean sums in sorted order, so it does not depend on how rows are laid out
-        agg = f"avg({value} ORDER BY {value})" if strategy == "fill_mean" else f"median({value})"
-        row = con.execute(f"SELECT {agg} FROM {src} {where}").fetchone()
-        return numeric_fill(row[0] if row else None, is_integer=dtype in _INTEGER)
     cond = f"{where} AND" if where else "WHERE"
     row = con.execute(
         f"SELECT {clean} AS v, count(*) AS n FROM {src} {cond} ({clean}) IS NOT NULL "
