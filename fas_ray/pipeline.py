@@ -4,9 +4,10 @@ explain → register → report, each stage timed in the run's manifest.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,21 @@ def _stage_etl_and_profile(
     return etl, silver, profile
 
 
+@contextlib.contextmanager
+def _recorded(manifest: RunManifest) -> Iterator[None]:
+    """Run the block as the manifest's run: running, then completed, or failed with the reason
+    (unexpected errors are re-raised as :class:`PipelineError`)."""
+    manifest.start()
+    try:
+        yield
+    except BaseException as exc:
+        error = _fail(manifest, exc)
+        if error is exc:
+            raise
+        raise error from exc
+    manifest.complete()
+
+
 def _fail(manifest: RunManifest, exc: BaseException) -> BaseException:
     """Record ``exc`` in the manifest; return what to raise (unexpected errors are wrapped)."""
     if isinstance(exc, FasRayError):
@@ -236,20 +252,13 @@ def run_etl_pipeline(
         source=str(source),
         config={"kind": "etl", "target": target, "etl": options.model_dump(mode="json")},
     )
-    manifest.start()
-    try:
+    with _recorded(manifest):
         bronze = _stage_ingest(manifest, root, source, say)
         resolved = _resolve_target(bronze, target) if target else None
         with ray_session(settings) as where:
             etl, silver, profile = _stage_etl_and_profile(
                 manifest, root, bronze, resolved, options, where, say
             )
-        manifest.complete()
-    except BaseException as exc:
-        error = _fail(manifest, exc)
-        if error is exc:
-            raise
-        raise error from exc
     assert manifest.path is not None
     return EtlRunResult(run_id, silver, etl, profile, manifest.path, dict(manifest.artifacts))
 
@@ -271,9 +280,8 @@ def run_pipeline(
     manifest = RunManifest.create(
         run_dir, run_id=run_id, source=str(spec.source), config=spec.model_dump(mode="json")
     )
-    manifest.start()
     wall = time.perf_counter()
-    try:
+    with _recorded(manifest):
         bronze = _stage_ingest(manifest, root, spec.source, say)
         with manifest.stage("task") as rec:
             target = _resolve_target(bronze, spec.target)
@@ -419,10 +427,4 @@ def run_pipeline(
         timings["total"] = round(time.perf_counter() - wall, 3)
         report["timings"] = timings
         write_json(run_dir / "report.json", report)
-        manifest.complete()
-    except BaseException as exc:
-        error = _fail(manifest, exc)
-        if error is exc:
-            raise
-        raise error from exc
     return RunResult(run_id, model_id, report, run_dir / "manifest.json", dict(manifest.artifacts))
