@@ -210,14 +210,17 @@ def duplicate_hashes(path: Path) -> tuple[np.ndarray, int]:
     con, src = connect(path)
     try:
         h = _ident(HASH_COLUMN)
+        # one scan: the per-hash counts give both the repeated hashes and the row count
         table = con.sql(
-            f"SELECT {h} AS h, count(*) AS n FROM {src} GROUP BY {h} HAVING count(*) > 1"
+            f"WITH g AS MATERIALIZED (SELECT {h} AS h, count(*) AS n FROM {src} GROUP BY {h}) "
+            "SELECT h, n FROM g WHERE n > 1 UNION ALL SELECT NULL, sum(n) FROM g"
         ).to_arrow_table()
-        row = con.execute(f"SELECT count(*) FROM {src}").fetchone()
     finally:
         con.close()
-    hashes = np.sort(table.column("h").to_numpy().astype(np.uint64))
-    return hashes, int(row[0]) if row else 0
+    h_col, n_col = table.column("h").to_pylist(), table.column("n").to_pylist()
+    total = next((int(n or 0) for hv, n in zip(h_col, n_col, strict=True) if hv is None), 0)
+    hashes = np.sort(np.array([hv for hv in h_col if hv is not None], dtype=np.uint64))
+    return hashes, total
 
 
 def distinct_duplicates(source: StagedRows, chunk_rows: int = 250_000) -> Iterator[pl.DataFrame]:

@@ -121,7 +121,7 @@ def _wait_gone(pids: list[int], deadline_s: float) -> list[int]:
         alive = [p for p in pids if (i := _proc_info(p)) is not None and i[4] != "Z"]
         if not alive or time.monotonic() >= end:
             return alive
-        time.sleep(0.2)
+        time.sleep(0.2)  # polling interval while waiting on the condition above
 
 
 @dataclass(frozen=True)
