@@ -29,7 +29,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from fas_ray import __version__
-from fas_ray.config import MISSING_STRATEGIES, EtlOptions, RunSpec, Settings, validation_message
+from fas_ray.config import (
+    ETL_ENGINES,
+    MISSING_STRATEGIES,
+    EtlOptions,
+    RunSpec,
+    Settings,
+    validation_message,
+)
 from fas_ray.etl import normalize_name
 from fas_ray.exceptions import ConfigError, FasRayError, InputError
 
@@ -87,6 +94,7 @@ def _etl_options(args: argparse.Namespace) -> EtlOptions:
             lowercase_text=args.lowercase_text,
             near_duplicates=args.near_duplicates,
             near_duplicate_distance=args.near_distance,
+            engine=args.engine,
         )
     except ValidationError as exc:
         raise ConfigError(f"Invalid ETL options: {validation_message(exc)}") from None
@@ -325,6 +333,13 @@ def _parser() -> argparse.ArgumentParser:
         default=3,
         metavar="BITS",
         help="Hamming distance of near-duplicate fingerprints (default 3)",
+    )
+    etl.add_argument(
+        "--engine",
+        choices=ETL_ENGINES,
+        default="auto",
+        help="ETL on Ray Data (ray), in this process (local), or chosen by size (auto: local up "
+        "to 128 MiB of Parquet)",
     )
     etl.add_argument("--lowercase-text", action="store_true", help="lower-case text columns")
     etl.add_argument(

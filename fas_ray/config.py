@@ -17,6 +17,8 @@ from fas_ray.exceptions import ConfigError
 __all__ = [
     "DEFAULT_DATA_ROOT",
     "MISSING_STRATEGIES",
+    "ETL_ENGINES",
+    "EtlEngine",
     "EtlOptions",
     "MissingStrategy",
     "RunSpec",
@@ -28,6 +30,8 @@ __all__ = [
 DEFAULT_DATA_ROOT = "fas_data"
 DATA_ROOT_ENV = "FAS_RAY_DATA_ROOT"
 
+EtlEngine = Literal["auto", "ray", "local"]
+ETL_ENGINES: tuple[EtlEngine, ...] = ("auto", "ray", "local")
 MissingStrategy = Literal["auto", "drop", "fill_mean", "fill_median", "fill_mode", "keep"]
 MISSING_STRATEGIES: tuple[MissingStrategy, ...] = (
     "auto",
@@ -106,6 +110,12 @@ class EtlOptions(BaseModel):
             are only counted.
         near_duplicate_distance: Hamming distance (of 64 bits) for two texts to be near-duplicates.
         type_sample_rows: rows read to infer types.
+        engine: ``ray`` runs ETL on Ray Data; ``local`` runs the same functions in this process
+            (one table in memory); ``auto`` picks ``local`` when the bronze Parquet is at most
+            ``local_max_mb`` MiB (Ray Data's fixed cost, about 10 s, dominates there) and ``ray``
+            otherwise. Both give the same table (tested).
+        local_max_mb: the ``auto`` threshold, in MiB of bronze Parquet (in memory it takes about
+            15 times that).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -117,9 +127,17 @@ class EtlOptions(BaseModel):
     near_duplicates: bool = False
     near_duplicate_distance: int = Field(default=3, ge=0, le=16)
     type_sample_rows: int = Field(default=100_000, ge=100, le=10_000_000)
+    engine: EtlEngine = "auto"
+    local_max_mb: int = Field(default=128, ge=0, le=1_000_000)
 
     def strategy_for(self, column: str) -> MissingStrategy:
         return self.missing_per_column.get(column, self.missing)
+
+    def engine_for(self, size_bytes: int) -> Literal["ray", "local"]:
+        """The engine that cleans a bronze Parquet of ``size_bytes``."""
+        if self.engine != "auto":
+            return self.engine
+        return "local" if size_bytes <= self.local_max_mb * (1 << 20) else "ray"
 
 
 class RunSpec(BaseModel):

@@ -20,6 +20,7 @@ from fas_ray.etl import (
     EtlSummary,
     Profile,
     canonical_order,
+    clean_parquet,
     normalize_column_names,
     normalize_name,
     profile_parquet,
@@ -157,14 +158,19 @@ def _stage_etl_and_profile(
     where: str,
     say: Progress,
 ) -> tuple[EtlSummary, Path, Profile]:
-    """The ETL stage on Ray Data, then the DuckDB profile of the silver layer."""
-    from fas_ray.distributed import run_etl
-
+    """The ETL stage (Ray Data, or in this process for small data; see
+    ``EtlOptions.engine``), then the DuckDB profile of the silver layer."""
     run_dir = root.run_dir(manifest.run_id)
     exclude = [target] if target else []
+    engine = options.engine_for(_parquet_bytes(bronze.path))
     with manifest.stage("etl") as rec:
         silver = root.silver(manifest.run_id)
-        etl = run_etl(bronze.path, silver, exclude=exclude, options=options)
+        if engine == "ray":
+            from fas_ray.distributed import run_etl
+
+            etl = run_etl(bronze.path, silver, exclude=exclude, options=options)
+        else:
+            etl = clean_parquet(bronze.path, silver, exclude=exclude, options=options)
         manifest.add_artifact("silver", silver)
         manifest.add_artifact("schema", write_json(run_dir / "schema.json", etl.schema))
         manifest.add_artifact("etl_summary", write_json(run_dir / "etl.json", etl.to_json()))
@@ -174,6 +180,7 @@ def _stage_etl_and_profile(
             "duplicates_removed": etl.duplicates_removed,
             "near_duplicates_removed": etl.near_duplicates_removed,
             "missing_rows_dropped": etl.missing_rows_dropped,
+            "engine": engine,
             "ray": where,
         }
         near = sum(r["groups"] for r in etl.near_duplicates)
@@ -182,7 +189,9 @@ def _stage_etl_and_profile(
             f"{etl.rows_out} rows: removed {etl.duplicates_removed} duplicates, "
             f"{etl.near_duplicates_removed} near-duplicates ({near} groups found) and "
             f"{etl.missing_rows_dropped} rows with missing values; filled "
-            f"{sum(etl.filled.values())} cells (Ray Data)",
+            f"{sum(etl.filled.values())} cells ("
+            + ("Ray Data" if engine == "ray" else "in process: small data")
+            + ")",
         )
     with manifest.stage("profile") as rec:
         profile = profile_parquet(silver, rows_before=etl.rows_in, target=target)
@@ -195,6 +204,12 @@ def _stage_etl_and_profile(
             + "".join(f"\n            - {w.message}" for w in profile.warnings[:8]),
         )
     return etl, silver, profile
+
+
+def _parquet_bytes(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*.parquet"))
+    return path.stat().st_size
 
 
 @contextlib.contextmanager
@@ -231,7 +246,8 @@ def run_etl_pipeline(
     target: str | None = None,
     progress: Progress | None = None,
 ) -> EtlRunResult:
-    """Ingest, clean (Ray Data) and profile ``source`` without training: ``fas-ray etl``.
+    """Ingest, clean and profile ``source`` without training: ``fas-ray etl`` (Ray starts only
+    when the data is large enough for the Ray Data engine, see ``EtlOptions.engine``).
 
     Args:
         source: input file.
@@ -255,7 +271,9 @@ def run_etl_pipeline(
     with _recorded(manifest):
         bronze = _stage_ingest(manifest, root, source, say)
         resolved = _resolve_target(bronze, target) if target else None
-        with ray_session(settings) as where:
+        local = options.engine_for(_parquet_bytes(bronze.path)) == "local"
+        session = contextlib.nullcontext("no Ray") if local else ray_session(settings)
+        with session as where:
             etl, silver, profile = _stage_etl_and_profile(
                 manifest, root, bronze, resolved, options, where, say
             )

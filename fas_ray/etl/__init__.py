@@ -45,6 +45,7 @@ from fas_ray.etl._simhash import (
     simhash64,
 )
 from fas_ray.etl._table import (
+    clean_parquet,
     clean_table,
     finish_block,
     infer_types,
@@ -85,6 +86,7 @@ __all__ = [
     "add_row_hash",
     "apply_types",
     "canonical_order",
+    "clean_parquet",
     "clean_table",
     "compute_fill_values",
     "dedup_rows",

@@ -9,6 +9,7 @@ the same steps over Ray Data blocks and gives the same table.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -28,8 +29,10 @@ from fas_ray.etl._clean import (
 from fas_ray.etl._duck import FillPlan, Source, connect, plan_fills
 from fas_ray.etl._neardup import add_fingerprints, plan_near_duplicates
 from fas_ray.etl._types import ColumnType, apply_types, infer_schema, standardise_text
+from fas_ray.storage import atomic_dir
 
 __all__ = [
+    "clean_parquet",
     "clean_table",
     "finish_block",
     "infer_types",
@@ -165,3 +168,23 @@ def clean_table(
     out = canonical_order(finish_block(deduped, without, plan.drop_columns, plan.fills))
     summary.rows_out = out.height
     return out, summary
+
+
+def clean_parquet(
+    bronze_path: Path,
+    silver_dir: Path,
+    exclude: Iterable[str] = (),
+    options: EtlOptions | None = None,
+) -> EtlSummary:
+    """:func:`clean_table` over a Parquet file (or folder), written as the Parquet folder
+    ``silver_dir`` (``part-0.parquet``); the folder is replaced only when complete.
+
+    This is the ``local`` ETL engine: one table in memory, no Ray. The Ray Data engine
+    (``fas_ray.distributed.run_etl``) gives the same rows.
+    """
+    path = Path(bronze_path)
+    source = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    out, summary = clean_table(pl.read_parquet(source), exclude, options)
+    with atomic_dir(Path(silver_dir)) as tmp:
+        out.write_parquet(tmp / "part-0.parquet", compression="snappy")
+    return summary

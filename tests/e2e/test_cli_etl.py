@@ -36,12 +36,15 @@ def _messy_csv(path: Path, n: int = 2000) -> Path:
     return path
 
 
-def test_etl_cleans_types_dedups_and_profiles(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("engine", "used"), [("auto", "local"), ("ray", "ray")])
+def test_etl_cleans_types_dedups_and_profiles(tmp_path: Path, engine: str, used: str) -> None:
     source = _messy_csv(tmp_path / "orders.csv")
     root = tmp_path / "root"
     proc = cli(
         "etl",
         str(source),
+        "--engine",
+        engine,
         "--target",
         "Churn",
         "--near-duplicates",
@@ -72,6 +75,8 @@ def test_etl_cleans_types_dedups_and_profiles(tmp_path: Path) -> None:
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "completed"
     assert [s["name"] for s in manifest["stages"]] == ["ingest", "etl", "profile"]
+    assert manifest["stages"][1]["detail"]["engine"] == used
+    assert manifest["stages"][1]["detail"]["ray"] == ("no Ray" if used == "local" else "local")
 
 
 def test_profile_command_writes_json(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from fas_ray.config import EtlOptions
 from fas_ray.distributed import run_etl
-from fas_ray.etl import canonical_order, clean_table, normalize_column_names
+from fas_ray.etl import canonical_order, clean_parquet, clean_table, normalize_column_names
 
 pytestmark = pytest.mark.integration
 
@@ -111,6 +111,10 @@ def test_ray_data_etl_matches_single_process(
     assert on_ray.schema == expected.schema
     assert on_ray.equals(expected)
     assert summary.to_json() == ref.to_json()
+    # the local engine (what `engine="auto"` picks for small data) writes the same layer
+    local = clean_parquet(bronze, tmp_path / "silver-local", [target], options=options)
+    assert pl.read_parquet(tmp_path / "silver-local").equals(expected)
+    assert local.to_json() == ref.to_json()
     assert summary.rows_in == raw.height
     assert summary.rows_out == on_ray.height
     if make is _reviews_frame:

@@ -90,3 +90,16 @@ def test_settings_are_frozen() -> None:
     settings = Settings.create(num_cpus=2)
     with pytest.raises(ValueError):
         settings.num_cpus = 3  # type: ignore[misc]
+
+
+def test_etl_engine_auto_picks_local_for_small_parquet() -> None:
+    from fas_ray.config import EtlOptions
+
+    auto = EtlOptions(local_max_mb=2)
+    assert auto.engine_for(2 << 20) == "local"
+    assert auto.engine_for((2 << 20) + 1) == "ray"
+    assert EtlOptions(local_max_mb=0).engine_for(1) == "ray"
+    assert EtlOptions(engine="ray").engine_for(0) == "ray"
+    assert EtlOptions(engine="local").engine_for(1 << 40) == "local"
+    with pytest.raises(ValueError, match="engine"):
+        EtlOptions(engine="spark")  # type: ignore[arg-type]
