@@ -4,6 +4,9 @@
 #   ./setup.sh                 install, then run the demo pipeline on breast_cancer
 #   FAS_RAY_SKIP_DEMO=1 ./setup.sh   install only
 #
+# Also installs Debian's chromium (apt-get, as root or through sudo) when /usr/bin/chromium is
+# missing: the scraper's JavaScript fallback uses it.
+#
 # Needs Python 3.11 (override with PYTHON=/path/to/python3.11).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +19,18 @@ fi
 
 export RAY_USAGE_STATS_ENABLED=0
 start=$(date +%s)
+
+# The scraper's JavaScript fallback (and its tests) drive Debian's chromium through Playwright;
+# Playwright cannot download its own browsers here. FAS_RAY_SKIP_BROWSER=1 skips this step.
+if [ "${FAS_RAY_SKIP_BROWSER:-0}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
+  echo "setup.sh: installing chromium (${apt_get[*]} install -y chromium)"
+  if ! DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q chromium >/tmp/fas-ray-apt.log 2>&1; then
+    tail -5 /tmp/fas-ray-apt.log >&2
+    echo "setup.sh: could not install chromium; run 'apt-get install -y chromium' as root" \
+      "(only the browser fallback of 'fas-ray scrape' needs it)" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
