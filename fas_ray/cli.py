@@ -185,7 +185,8 @@ def _profile(args: argparse.Namespace) -> int:
         target = ingest_file(path, root.ensure()).path
     if not Path(target).exists():
         raise InputError(
-            f"'{path}' does not exist; give a CSV or Parquet file or a Parquet folder."
+            f"'{path}' does not exist; give a data file (CSV, Excel, Parquet, JSON) "
+            "or a Parquet folder."
         )
     profile = profile_parquet(Path(target), target=args.target)
     out = Path(args.out) if args.out else root.layer("reports") / f"{path.stem}.profile.json"
@@ -351,7 +352,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", parents=[common, budget, etl], help="run the pipeline on a file")
-    p.add_argument("path", metavar="PATH", help="input file (.csv or .parquet)")
+    p.add_argument(
+        "path",
+        metavar="PATH",
+        help="input file (.csv/.tsv/.txt, .xlsx/.xls, .parquet, .json/.jsonl; .gz or .zip)",
+    )
     p.add_argument("--target", required=True, metavar="COL", help="column to predict")
     p.set_defaults(func=_run)
 
@@ -363,7 +368,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("etl", parents=[common, etl], help="clean and profile a file (no training)")
-    p.add_argument("path", metavar="PATH", help="input file (.csv or .parquet)")
+    p.add_argument(
+        "path",
+        metavar="PATH",
+        help="input file (.csv/.tsv/.txt, .xlsx/.xls, .parquet, .json/.jsonl; .gz or .zip)",
+    )
     p.add_argument(
         "--target",
         metavar="COL",
@@ -385,7 +394,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", parents=[common], help="predict a file with a registered model")
     p.add_argument("--model", required=True, metavar="ID", help="registered model id")
-    p.add_argument("input", metavar="INPUT", help="rows to predict (.csv or .parquet)")
+    p.add_argument("input", metavar="INPUT", help="rows to predict (any supported file)")
     p.add_argument("--out", required=True, metavar="OUTPUT", help="output .csv or .parquet")
     p.set_defaults(func=_predict)
 

@@ -1,6 +1,7 @@
 """Ingest: validate an input file, hash it, and store it as the bronze layer."""
 
 from fas_ray.ingest._files import (
+    DEFAULT_MAX_BYTES,
     SUPPORTED_EXTENSIONS,
     BronzeDataset,
     ingest_file,
@@ -8,4 +9,11 @@ from fas_ray.ingest._files import (
     sha256_file,
 )
 
-__all__ = ["SUPPORTED_EXTENSIONS", "BronzeDataset", "ingest_file", "read_table", "sha256_file"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "SUPPORTED_EXTENSIONS",
+    "BronzeDataset",
+    "ingest_file",
+    "read_table",
+    "sha256_file",
+]

@@ -18,7 +18,7 @@ def _missing(tmp: Path) -> Path:
 
 
 def _wrong_extension(tmp: Path) -> Path:
-    path = tmp / "data.txt"
+    path = tmp / "data.xml"
     path.write_text("a,b\n1,2\n")
     return path
 
@@ -50,7 +50,7 @@ def _single_value_target(tmp: Path) -> Path:
 # (id, input maker, expected message part, whether the file itself is valid and gets ingested)
 CASES: list[tuple[str, Callable[[Path], Path], str, bool]] = [
     ("missing", _missing, "does not exist", False),
-    ("extension", _wrong_extension, "extension '.txt'", False),
+    ("extension", _wrong_extension, "extension '.xml'", False),
     ("empty", _empty, "is empty", False),
     ("header-only", _header_only, "no data rows", False),
     ("unknown-target", _unknown_target, "Columns: alpha, beta, gamma", True),

@@ -82,7 +82,7 @@ def test_different_bytes_get_different_ids(tmp_path: Path, root: DataRoot) -> No
 
 ERRORS = {
     "missing": (None, "does not exist"),
-    "unsupported.txt": (b"a,b\n1,2\n", "extension '.txt' of 'unsupported.txt' is not supported"),
+    "unsupported.xml": (b"<a>1</a>\n", "extension '.xml' of 'unsupported.xml' is not supported"),
     "no_extension": (b"a,b\n1,2\n", "extension '(none)'"),
     "empty.csv": (b"", "'empty.csv' is empty"),
     "header_only.csv": (b"a,b\n", "'header_only.csv' has a header but no data rows"),
