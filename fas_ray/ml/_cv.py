@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -13,15 +13,34 @@ from fas_ray.ml._metrics import score
 from fas_ray.ml._task import TaskInfo
 from fas_ray.ml.learners import get_learner
 
-__all__ = ["CVResult", "cross_val_score", "make_folds"]
+__all__ = ["CVResult", "cross_val_score", "full_proba", "make_folds"]
 
 
 @dataclass(frozen=True)
 class CVResult:
+    """The primary metric over the folds.
+
+    ``oof`` (with ``return_oof=True``) holds the out-of-fold predictions in the rows' original
+    order: class probabilities ``(n, k)`` for classification, values ``(n,)`` for regression.
+    Rows in no validation fold stay 0.
+    """
+
     mean: float
     std: float
     fold_scores: list[float]
     seconds: float
+    oof: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+
+def full_proba(estimator: Any, proba: np.ndarray, n_classes: int) -> np.ndarray:
+    """``proba`` with one column per class ``0..n_classes-1``, even when the estimator saw fewer
+    classes in training (its ``classes_`` name the columns it has)."""
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.shape[1] == n_classes:
+        return proba
+    out = np.zeros((proba.shape[0], n_classes))
+    out[:, np.asarray(estimator.classes_, dtype=np.int64)] = proba
+    return out
 
 
 def make_folds(
@@ -49,16 +68,29 @@ def cross_val_score(
     folds: list[tuple[np.ndarray, np.ndarray]],
     seed: int,
     n_jobs: int = 1,
+    return_oof: bool = False,
 ) -> CVResult:
-    """Mean and spread of the primary metric over ``folds``."""
+    """Mean and spread of the primary metric over ``folds``.
+
+    Args:
+        return_oof: keep the out-of-fold predictions in ``CVResult.oof`` (for ensembling
+            and calibration).
+    """
     start = time.perf_counter()
     impl = get_learner(learner)
+    n_classes = len(task.classes) if task.is_classification else 0
+    oof = np.zeros((len(y), n_classes) if n_classes else len(y)) if return_oof else None
     scores = []
     for train_idx, valid_idx in folds:
         est = impl.make_estimator(params, task, seed, n_jobs=n_jobs)
         est.fit(X[train_idx], y[train_idx])
         pred = est.predict(X[valid_idx])
-        proba = est.predict_proba(X[valid_idx]) if task.is_classification else None
+        proba = None
+        if n_classes:
+            proba = full_proba(est, est.predict_proba(X[valid_idx]), n_classes)
         scores.append(score(task, y[valid_idx], pred, proba))
+        if oof is not None:
+            oof[valid_idx] = proba if proba is not None else pred
     arr = np.asarray(scores)
-    return CVResult(float(arr.mean()), float(arr.std()), scores, time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    return CVResult(float(arr.mean()), float(arr.std()), scores, elapsed, oof)

@@ -10,7 +10,16 @@ from sklearn import metrics as skm
 
 from fas_ray.ml._task import TaskInfo
 
-__all__ = ["classification_metrics", "primary_metric", "regression_metrics", "score"]
+__all__ = [
+    "classification_metrics",
+    "greater_is_better",
+    "metric_score",
+    "primary_metric",
+    "regression_metrics",
+    "score",
+]
+
+LOSSES = frozenset({"log_loss", "mse", "rmse", "mae"})  # lower is better
 
 
 def primary_metric(task: TaskInfo) -> str:
@@ -32,6 +41,45 @@ def score(task: TaskInfo, y_true: np.ndarray, pred: np.ndarray, proba: np.ndarra
     if metric == "accuracy":
         return float(skm.accuracy_score(y_true, pred))
     return float(skm.r2_score(y_true, pred))
+
+
+def greater_is_better(metric: str) -> bool:
+    """False for losses (``log_loss``, ``mse``, ``rmse``, ``mae``), True for scores."""
+    return metric not in LOSSES
+
+
+def metric_score(
+    metric: str, y_true: np.ndarray, pred: np.ndarray | None, proba: np.ndarray | None
+) -> float:
+    """One named metric: encoded labels and class probabilities, or regression values in ``pred``.
+
+    Classification metrics that need labels take ``argmax(proba)`` when ``pred`` is None.
+    """
+    if metric in ("roc_auc", "log_loss"):
+        if proba is None:
+            raise ValueError(f"{metric} needs class probabilities")
+        if metric == "log_loss":
+            labels = list(range(proba.shape[1]))
+            return float(skm.log_loss(y_true, proba, labels=labels))
+        if proba.shape[1] == 2:
+            return float(skm.roc_auc_score(y_true, proba[:, 1]))
+        return float(skm.roc_auc_score(y_true, proba, multi_class="ovr"))
+    if pred is None:
+        if proba is None:
+            raise ValueError(f"{metric} needs predictions or class probabilities")
+        pred = np.argmax(proba, axis=1)
+    if metric == "accuracy":
+        return float(skm.accuracy_score(y_true, pred))
+    if metric == "f1_weighted":
+        return float(skm.f1_score(y_true, pred, average="weighted", zero_division=0))
+    if metric == "r2":
+        return float(skm.r2_score(y_true, pred))
+    if metric in ("mse", "rmse"):
+        mse = float(skm.mean_squared_error(y_true, pred))
+        return mse if metric == "mse" else math.sqrt(mse)
+    if metric == "mae":
+        return float(skm.mean_absolute_error(y_true, pred))
+    raise ValueError(f"Unknown metric {metric!r}")
 
 
 def classification_metrics(

@@ -1,7 +1,13 @@
-"""FittedModel: features + estimator + label mapping, the unit the registry stores and serves."""
+"""FittedModel: features + estimator + label mapping, the unit the registry stores and serves.
+
+The estimator is one learner's model (:func:`fit_model`) or a weighted
+:class:`~fas_ray.ml._ensemble.VotingEnsemble` of several (:func:`fit_ensemble`); either may carry
+a probability calibrator (:func:`~fas_ray.ml._calibrate.fit_calibrator`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,10 +16,13 @@ import polars as pl
 
 from fas_ray.etl import ColumnType
 from fas_ray.features import FeatureBuilder, to_polars
+from fas_ray.ml._ensemble import VotingEnsemble
 from fas_ray.ml._task import TaskInfo
 from fas_ray.ml.learners import get_learner
 
-__all__ = ["FittedModel", "encode_target", "fit_model"]
+__all__ = ["ENSEMBLE", "FittedModel", "encode_target", "fit_ensemble", "fit_model"]
+
+ENSEMBLE = "ensemble"  # FittedModel.learner of an ensemble
 
 
 def encode_target(task: TaskInfo, y: pl.Series) -> np.ndarray:
@@ -26,7 +35,13 @@ def encode_target(task: TaskInfo, y: pl.Series) -> np.ndarray:
 
 @dataclass
 class FittedModel:
-    """A trained model that takes raw rows (any frame or records) and returns predictions."""
+    """A trained model that takes raw rows (any frame or records) and returns predictions.
+
+    ``estimator`` is one fitted estimator, or a :class:`VotingEnsemble` (``learner`` is then
+    ``"ensemble"`` and ``params["members"]`` lists each member's learner, params and weight).
+    With a ``calibrator``, :meth:`predict_proba` returns calibrated probabilities and
+    :meth:`predict` their most likely class.
+    """
 
     features: FeatureBuilder
     estimator: Any
@@ -34,15 +49,26 @@ class FittedModel:
     learner: str
     params: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
+    calibrator: Any = None
 
     @property
     def classes_(self) -> list[Any]:
         """Class labels in the column order of :meth:`predict_proba`."""
         return list(self.task.classes)
 
+    @property
+    def is_ensemble(self) -> bool:
+        return isinstance(self.estimator, VotingEnsemble)
+
+    def _calibrator(self) -> Any:
+        return getattr(self, "calibrator", None)  # models pickled before calibration existed
+
     def predict(self, data: Any) -> np.ndarray:
         X = self.features.transform(to_polars(data))
-        pred = self.estimator.predict(X)
+        if self.task.is_classification and self._calibrator() is not None:
+            pred = np.argmax(self._proba(X), axis=1)
+        else:
+            pred = self.estimator.predict(X)
         if self.task.is_classification:
             classes = np.asarray(self.task.classes, dtype=object)
             return classes[np.asarray(pred, dtype=np.int64)]
@@ -51,8 +77,12 @@ class FittedModel:
     def predict_proba(self, data: Any) -> np.ndarray:
         if not self.task.is_classification:
             raise TypeError("predict_proba is only defined for classification models.")
-        X = self.features.transform(to_polars(data))
-        return np.asarray(self.estimator.predict_proba(X), dtype=np.float64)
+        return self._proba(self.features.transform(to_polars(data)))
+
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        proba = np.asarray(self.estimator.predict_proba(X), dtype=np.float64)
+        calibrator = self._calibrator()
+        return proba if calibrator is None else np.asarray(calibrator.transform(proba))
 
 
 def fit_model(
@@ -63,14 +93,58 @@ def fit_model(
     seed: int,
     n_jobs: int = -1,
     types: dict[str, ColumnType] | None = None,
+    calibrator: Any = None,
 ) -> FittedModel:
     """Fit features and the estimator on ``train`` (which holds the target column).
 
-    ``types`` are the ETL's column types, applied again to prediction input.
+    ``types`` are the ETL's column types, applied again to prediction input; ``calibrator``
+    (already fitted, e.g. on out-of-fold probabilities) is kept with the model.
     """
     builder = FeatureBuilder(target=task.target, types=dict(types or {})).fit(train)
     X = builder.transform(train)
     y = encode_target(task, train[task.target])
     est = get_learner(learner).make_estimator(params, task, seed, n_jobs=n_jobs)
     est.fit(X, y)
-    return FittedModel(builder, est, task, learner, dict(params))
+    return FittedModel(builder, est, task, learner, dict(params), calibrator=calibrator)
+
+
+def fit_ensemble(
+    members: Sequence[tuple[str, dict[str, Any]]],
+    weights: Sequence[float],
+    train: pl.DataFrame,
+    task: TaskInfo,
+    seed: int,
+    n_jobs: int = -1,
+    types: dict[str, ColumnType] | None = None,
+    calibrator: Any = None,
+) -> FittedModel:
+    """Refit each ``(learner, params)`` member on ``train`` and average them with ``weights``.
+
+    Members with weight 0 are skipped. ``weights`` typically come from
+    :func:`~fas_ray.ml._ensemble.caruana_ensemble` over the members' out-of-fold predictions.
+
+    Raises:
+        ValueError: members and weights differ in length, or no weight is positive.
+    """
+    if len(members) != len(weights):
+        raise ValueError(f"{len(members)} ensemble members but {len(weights)} weights.")
+    kept = [(m, float(w)) for m, w in zip(members, weights, strict=True) if w > 0]
+    if not kept:
+        raise ValueError("An ensemble needs at least one member with a positive weight.")
+    builder = FeatureBuilder(target=task.target, types=dict(types or {})).fit(train)
+    X = builder.transform(train)
+    y = encode_target(task, train[task.target])
+    estimators = []
+    for (learner, params), _ in kept:
+        est = get_learner(learner).make_estimator(params, task, seed, n_jobs=n_jobs)
+        estimators.append(est.fit(X, y))
+    total = sum(w for _, w in kept)
+    n_classes = len(task.classes) if task.is_classification else None
+    ensemble = VotingEnsemble(estimators, [w / total for _, w in kept], n_classes)
+    described = [
+        {"learner": learner, "params": dict(params), "weight": w / total}
+        for (learner, params), w in kept
+    ]
+    return FittedModel(
+        builder, ensemble, task, ENSEMBLE, {"members": described}, calibrator=calibrator
+    )

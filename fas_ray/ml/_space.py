@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from fas_ray.ml._task import TaskInfo
 
 __all__ = [
     "CategoricalDomain",
     "Domain",
     "FloatDomain",
     "IntDomain",
+    "default_config",
     "split_config",
     "suggest_config",
 ]
@@ -79,15 +83,37 @@ class CategoricalDomain:
 Domain = IntDomain | FloatDomain | CategoricalDomain
 
 
-def suggest_config(trial: _Trial, learners: Sequence[str]) -> dict[str, Any]:
-    """Sample ``{"learner": name, "<name>.<param>": value, ...}`` through an Optuna trial."""
+def suggest_config(
+    trial: _Trial, learners: Sequence[str], task: TaskInfo | None = None
+) -> dict[str, Any]:
+    """Sample ``{"learner": name, "<name>.<param>": value, ...}`` through an Optuna trial.
+
+    With ``task``, each learner's space for that task (an imbalanced classification task adds
+    the ``balanced`` switch).
+    """
     from fas_ray.ml.learners import get_learner
 
     name = trial.suggest_categorical("learner", list(learners))
     config: dict[str, Any] = {"learner": name}
-    for param, domain in get_learner(name).search_space().items():
+    for param, domain in get_learner(name).search_space(task).items():
         config[f"{name}.{param}"] = domain.suggest(trial, f"{name}.{param}")
     return config
+
+
+def default_config(learner: str, task: TaskInfo | None = None) -> dict[str, Any]:
+    """The learner's known-good defaults as a flat config, to seed a search.
+
+    Feed it to ``optuna.Study.enqueue_trial`` (or Tune's ``points_to_evaluate``): the next
+    :func:`suggest_config` then returns exactly this configuration.
+
+    Example:
+        >>> default_config("linear")
+        {'learner': 'linear', 'linear.regularization': 1.0}
+    """
+    from fas_ray.ml.learners import get_learner
+
+    params = get_learner(learner).default_params(task)
+    return {"learner": learner, **{f"{learner}.{k}": v for k, v in params.items()}}
 
 
 def split_config(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -6,6 +6,7 @@ scikit-learn-compatible estimator; these checks hold for every learner in ``LEAR
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,17 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 
-from fas_ray.ml import LEARNERS, CategoricalDomain, FloatDomain, IntDomain, Learner, TaskInfo
+from fas_ray.ml import (
+    LEARNERS,
+    CategoricalDomain,
+    FloatDomain,
+    IntDomain,
+    Learner,
+    TaskInfo,
+    default_config,
+    suggest_config,
+)
+from fas_ray.ml._space import split_config
 
 SMALL_ENSEMBLE = 20  # n_estimators override so every check is fast
 SEED = 0
@@ -69,8 +80,21 @@ def _corner(learner: Learner, end: str) -> dict[str, Any]:
     return _small(params)
 
 
-def _fit(learner: Learner, params: dict[str, Any], data: TaskData, seed: int = SEED) -> Any:
-    return learner.make_estimator(dict(params), data.task, seed, n_jobs=1).fit(data.X, data.y)
+def _fit(
+    learner: Learner,
+    params: dict[str, Any],
+    data: TaskData,
+    seed: int = SEED,
+    task: TaskInfo | None = None,
+    balanced: bool = False,
+) -> Any:
+    est = learner.make_estimator(dict(params), task or data.task, seed, n_jobs=1, balanced=balanced)
+    return est.fit(data.X, data.y)
+
+
+def _imbalanced(data: TaskData) -> TaskInfo:
+    """The same task flagged imbalanced, so spaces hold the ``balanced`` switch."""
+    return dataclasses.replace(data.task, imbalanced=data.task.is_classification)
 
 
 # -- the checks -----------------------------------------------------------------------------------
@@ -148,6 +172,57 @@ def check_same_seed_same_model(learner: Learner, data: TaskData) -> None:
         np.testing.assert_array_equal(a.predict_proba(data.X), b.predict_proba(data.X))
 
 
+def check_default_params_lie_inside_the_space(learner: Learner, data: TaskData) -> None:
+    for task in (None, data.task, _imbalanced(data)):
+        space, defaults = learner.search_space(task), learner.default_params(task)
+        assert set(defaults) == set(space), task
+        for name, domain in space.items():
+            assert domain.contains(defaults[name]), (name, defaults[name], domain)
+
+
+def check_default_params_fit(learner: Learner, data: TaskData) -> None:
+    est = _fit(learner, _small(learner.default_params(data.task)), data)
+    assert np.asarray(est.predict(data.X)).shape == (len(data.y),)
+
+
+def check_default_config_seeds_an_optuna_study(learner: Learner, data: TaskData) -> None:
+    task = _imbalanced(data)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=SEED))
+    study.enqueue_trial(default_config(learner.name, task))
+    config = suggest_config(study.ask(), sorted(LEARNERS), task)
+    assert split_config(config) == (learner.name, learner.default_params(task))
+
+
+def check_suggested_configs_build_estimators(learner: Learner, data: TaskData) -> None:
+    """Sampled through ``suggest_config``, imbalance switch included, and fitted."""
+    task = _imbalanced(data)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=SEED))
+    for _ in range(3):
+        name, params = split_config(suggest_config(study.ask(), [learner.name], task))
+        assert name == learner.name
+        assert ("balanced" in params) == task.is_classification
+        est = _fit(learner, _small(params), data, task=task)
+        assert np.asarray(est.predict(data.X[:5])).shape == (5,)
+    assert "balanced" not in learner.search_space(data.task)
+
+
+def check_balanced_is_accepted(learner: Learner, data: TaskData) -> None:
+    """``balanced=True`` fits (ignored for regression), pickles, and is deterministic."""
+    params = _sample_params(learner)
+    unfitted = learner.make_estimator(dict(params), data.task, 123, n_jobs=1, balanced=True)
+    clone(unfitted)
+    seeds = {v for k, v in unfitted.get_params(deep=True).items() if k.endswith("random_state")}
+    assert seeds == {123}
+    est = _fit(learner, params, data, balanced=True)
+    again = _fit(learner, params, data, balanced=True)
+    restored = pickle.loads(pickle.dumps(est, protocol=pickle.HIGHEST_PROTOCOL))
+    np.testing.assert_array_equal(restored.predict(data.X), est.predict(data.X))
+    np.testing.assert_array_equal(again.predict(data.X), est.predict(data.X))
+    if data.task.is_classification:
+        proba = np.asarray(est.predict_proba(data.X))
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+
+
 CHECKS: list[Callable[[Learner, TaskData], None]] = [
     check_search_space_is_typed_and_suggestable,
     check_make_estimator_is_unfitted_and_clonable,
@@ -157,6 +232,11 @@ CHECKS: list[Callable[[Learner, TaskData], None]] = [
     check_domain_corners_fit,
     check_pickle_round_trip,
     check_same_seed_same_model,
+    check_default_params_lie_inside_the_space,
+    check_default_params_fit,
+    check_default_config_seeds_an_optuna_study,
+    check_suggested_configs_build_estimators,
+    check_balanced_is_accepted,
 ]
 TASKS = ("binary", "multiclass", "regression")
 

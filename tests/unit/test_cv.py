@@ -72,3 +72,43 @@ def test_cross_val_score_scores_every_fold() -> None:
     assert result.std == pytest.approx(np.std(result.fold_scores))
     assert result.mean > 0.95
     assert result.seconds >= 0.0
+
+
+def test_out_of_fold_values_are_in_row_order() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(45, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    folds = make_folds(REGRESSION, y, 3, seed=0)
+    params = {"regularization": 1e-3}
+    assert cross_val_score("linear", params, X, y, REGRESSION, folds, seed=0).oof is None
+    result = cross_val_score("linear", params, X, y, REGRESSION, folds, 0, return_oof=True)
+    assert result.oof is not None and result.oof.shape == (45,)
+    np.testing.assert_allclose(result.oof, y, atol=0.05)
+
+
+def test_out_of_fold_probabilities_match_each_folds_model() -> None:
+    from fas_ray.ml import get_learner
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60, 4))
+    y = np.repeat([0, 1, 2], 20)
+    X[:, 0] += y
+    folds = make_folds(CLASSIFICATION, y, 3, seed=0)
+    params = {"regularization": 1.0}
+    result = cross_val_score("linear", params, X, y, CLASSIFICATION, folds, 0, return_oof=True)
+    assert result.oof is not None and result.oof.shape == (60, 3)
+    np.testing.assert_allclose(result.oof.sum(axis=1), 1.0)
+    train, valid = folds[1]
+    est = get_learner("linear").make_estimator(params, CLASSIFICATION, 0).fit(X[train], y[train])
+    np.testing.assert_allclose(result.oof[valid], est.predict_proba(X[valid]))
+
+
+def test_out_of_fold_probabilities_keep_a_column_for_classes_missing_in_training() -> None:
+    X = np.arange(12, dtype=float).reshape(-1, 1)
+    y = np.array([0] * 5 + [1] * 5 + [2] * 2)
+    folds = [(np.arange(10), np.arange(10, 12)), (np.arange(2, 12), np.arange(2))]
+    result = cross_val_score(
+        "linear", {"regularization": 1.0}, X, y, CLASSIFICATION, folds, 0, return_oof=True
+    )
+    assert result.oof is not None and result.oof.shape == (12, 3)
+    assert (result.oof[10:, 2] == 0).all(), "class 2 was never seen by the first fold's model"

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fas_ray.ml import LEARNERS, CategoricalDomain, FloatDomain, IntDomain, suggest_config
+from fas_ray.ml import (
+    LEARNERS,
+    CategoricalDomain,
+    FloatDomain,
+    IntDomain,
+    TaskInfo,
+    default_config,
+    suggest_config,
+)
 from fas_ray.ml._space import split_config
 
 FAST = settings(max_examples=50, deadline=None, derandomize=True, database=None)
@@ -126,3 +134,32 @@ def test_split_config_round_trip_property(
         **{f"{foreign}.{k}": v for k, v in other.items()},
     }
     assert split_config(config) == (name, params)
+
+
+@pytest.mark.parametrize(
+    ("task", "switch"),
+    [
+        (TaskInfo("classification", "binary", "y", [0, 1], imbalanced=True), True),
+        (TaskInfo("classification", "binary", "y", [0, 1]), False),
+        (TaskInfo("regression", "regression", "y", imbalanced=True), False),
+        (None, False),
+    ],
+    ids=["imbalanced", "balanced-classes", "regression", "no-task"],
+)
+def test_only_imbalanced_classification_searches_the_balanced_switch(
+    task: TaskInfo | None, switch: bool
+) -> None:
+    for name in sorted(LEARNERS):
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=5))
+        _, params = split_config(suggest_config(study.ask(), [name], task))
+        assert ("balanced" in params) is switch, name
+        assert set(params) == set(LEARNERS[name].search_space(task))
+        assert set(split_config(default_config(name, task))[1]) == set(params)
+
+
+def test_default_config_is_flat_and_prefixed() -> None:
+    assert default_config("linear") == {"learner": "linear", "linear.regularization": 1.0}
+    config = default_config("lightgbm")
+    assert config["lightgbm.n_estimators"] == 100
+    assert config["lightgbm.num_leaves"] == 31
+    assert config["lightgbm.learning_rate"] == 0.1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fas_ray.exceptions import ConfigError
 from fas_ray.ml.learners._base import Learner
+from fas_ray.ml.learners.extra_trees import ExtraTreesLearner
 from fas_ray.ml.learners.lightgbm import LightGBMLearner
 from fas_ray.ml.learners.linear import LinearLearner
 from fas_ray.ml.learners.random_forest import RandomForestLearner
@@ -13,7 +14,13 @@ __all__ = ["LEARNERS", "Learner", "get_learner"]
 
 LEARNERS: dict[str, Learner] = {
     learner.name: learner
-    for learner in (LightGBMLearner(), XGBoostLearner(), RandomForestLearner(), LinearLearner())
+    for learner in (
+        LightGBMLearner(),
+        XGBoostLearner(),
+        RandomForestLearner(),
+        ExtraTreesLearner(),
+        LinearLearner(),
+    )
 }
 
 

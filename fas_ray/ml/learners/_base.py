@@ -1,28 +1,68 @@
-"""The learner interface."""
+"""The learner interface, and the class-balance switch every classifier shares."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from fas_ray.ml._space import CategoricalDomain
+
 if TYPE_CHECKING:
     from fas_ray.ml._space import Domain
     from fas_ray.ml._task import TaskInfo
 
-__all__ = ["Learner"]
+__all__ = ["BALANCED", "Learner", "balance_defaults", "balance_space", "pop_balanced"]
+
+BALANCED = "balanced"  # the search-space parameter: balanced class weights, or not
 
 
 class Learner(Protocol):
     """A model family the search can choose.
 
-    ``search_space()`` maps parameter names to domains; ``make_estimator()`` turns one sampled
-    configuration into an unfitted scikit-learn-compatible estimator. Classification labels are
-    always encoded as ``0..k-1`` before ``fit``.
+    ``search_space()`` maps parameter names to domains; ``default_params()`` is one known-good
+    point inside it (library defaults, where the space allows) to seed a search;
+    ``make_estimator()`` turns one sampled configuration into an unfitted scikit-learn-compatible
+    estimator. Classification labels are always encoded as ``0..k-1`` before ``fit``.
+
+    For an imbalanced classification task (``task.imbalanced``) the space also holds
+    ``balanced`` (False / True): balanced class weights, as ``make_estimator(balanced=True)``.
     """
 
     name: str
 
-    def search_space(self) -> dict[str, Domain]: ...
+    def search_space(self, task: TaskInfo | None = None) -> dict[str, Domain]: ...
+
+    def default_params(self, task: TaskInfo | None = None) -> dict[str, Any]: ...
 
     def make_estimator(
-        self, params: dict[str, Any], task: TaskInfo, seed: int, n_jobs: int = 1
+        self,
+        params: dict[str, Any],
+        task: TaskInfo,
+        seed: int,
+        n_jobs: int = 1,
+        *,
+        balanced: bool = False,
+        device: str = "cpu",
     ) -> Any: ...
+
+
+def balance_space(space: dict[str, Domain], task: TaskInfo | None) -> dict[str, Domain]:
+    """``space`` plus the ``balanced`` switch when ``task`` is imbalanced classification."""
+    if task is not None and task.is_classification and task.imbalanced:
+        return {**space, BALANCED: CategoricalDomain((False, True))}
+    return space
+
+
+def balance_defaults(params: dict[str, Any], task: TaskInfo | None) -> dict[str, Any]:
+    """``params`` plus ``balanced=False`` where :func:`balance_space` adds the switch."""
+    if task is not None and task.is_classification and task.imbalanced:
+        return {**params, BALANCED: False}
+    return params
+
+
+def pop_balanced(
+    params: dict[str, Any], task: TaskInfo, balanced: bool
+) -> tuple[dict[str, Any], bool]:
+    """A copy of ``params`` without ``balanced``, and whether to balance (classification only)."""
+    rest = {k: v for k, v in params.items() if k != BALANCED}
+    wanted = bool(balanced or params.get(BALANCED, False))
+    return rest, wanted and task.is_classification

@@ -1,4 +1,4 @@
-"""LightGBM gradient-boosted trees."""
+"""LightGBM gradient-boosted trees (leaf-wise growth)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from fas_ray.ml._space import Domain, FloatDomain, IntDomain
 from fas_ray.ml._task import TaskInfo
+from fas_ray.ml.learners._base import balance_defaults, balance_space, pop_balanced
 
 __all__ = ["LightGBMLearner"]
 
@@ -13,24 +14,54 @@ __all__ = ["LightGBMLearner"]
 class LightGBMLearner:
     name = "lightgbm"
 
-    def search_space(self) -> dict[str, Domain]:
-        return {
-            "n_estimators": IntDomain(50, 500),
-            "learning_rate": FloatDomain(0.01, 0.3, log=True),
-            "num_leaves": IntDomain(8, 256, log=True),
-            "max_depth": IntDomain(3, 15),
-            "min_child_samples": IntDomain(5, 100, log=True),
-            "subsample": FloatDomain(0.6, 1.0),
-            "colsample_bytree": FloatDomain(0.6, 1.0),
-            "reg_lambda": FloatDomain(1e-3, 10.0, log=True),
-        }
+    def search_space(self, task: TaskInfo | None = None) -> dict[str, Domain]:
+        return balance_space(
+            {
+                "n_estimators": IntDomain(50, 500),
+                "learning_rate": FloatDomain(0.01, 0.3, log=True),
+                "num_leaves": IntDomain(8, 256, log=True),
+                "max_depth": IntDomain(3, 15),
+                "min_child_samples": IntDomain(5, 100, log=True),
+                "subsample": FloatDomain(0.6, 1.0),
+                "colsample_bytree": FloatDomain(0.6, 1.0),
+                "reg_alpha": FloatDomain(1e-8, 10.0, log=True),
+                "reg_lambda": FloatDomain(1e-8, 10.0, log=True),
+            },
+            task,
+        )
+
+    def default_params(self, task: TaskInfo | None = None) -> dict[str, Any]:
+        """LightGBM's defaults; ``max_depth`` 15 (the space's top) stands in for no limit."""
+        return balance_defaults(
+            {
+                "n_estimators": 100,
+                "learning_rate": 0.1,
+                "num_leaves": 31,
+                "max_depth": 15,
+                "min_child_samples": 20,
+                "subsample": 1.0,
+                "colsample_bytree": 1.0,
+                "reg_alpha": 1e-8,
+                "reg_lambda": 1e-8,
+            },
+            task,
+        )
 
     def make_estimator(
-        self, params: dict[str, Any], task: TaskInfo, seed: int, n_jobs: int = 1
+        self,
+        params: dict[str, Any],
+        task: TaskInfo,
+        seed: int,
+        n_jobs: int = 1,
+        *,
+        balanced: bool = False,
+        device: str = "cpu",
     ) -> Any:
+        """An ``LGBMClassifier`` / ``LGBMRegressor`` (``device`` is ignored: CPU only)."""
         import lightgbm as lgb
 
+        params, balanced = pop_balanced(params, task, balanced)
         common = dict(params, subsample_freq=1, random_state=seed, n_jobs=n_jobs, verbosity=-1)
         if task.is_classification:
-            return lgb.LGBMClassifier(**common)
+            return lgb.LGBMClassifier(**common, class_weight="balanced" if balanced else None)
         return lgb.LGBMRegressor(**common)

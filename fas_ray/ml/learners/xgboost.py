@@ -6,6 +6,7 @@ from typing import Any
 
 from fas_ray.ml._space import Domain, FloatDomain, IntDomain
 from fas_ray.ml._task import TaskInfo
+from fas_ray.ml.learners._base import balance_defaults, balance_space, pop_balanced
 
 __all__ = ["XGBoostLearner"]
 
@@ -13,23 +14,69 @@ __all__ = ["XGBoostLearner"]
 class XGBoostLearner:
     name = "xgboost"
 
-    def search_space(self) -> dict[str, Domain]:
-        return {
-            "n_estimators": IntDomain(50, 500),
-            "learning_rate": FloatDomain(0.01, 0.3, log=True),
-            "max_depth": IntDomain(3, 15),
-            "min_child_weight": FloatDomain(0.01, 10.0, log=True),
-            "subsample": FloatDomain(0.6, 1.0),
-            "colsample_bytree": FloatDomain(0.6, 1.0),
-            "reg_lambda": FloatDomain(1e-3, 10.0, log=True),
-        }
+    def search_space(self, task: TaskInfo | None = None) -> dict[str, Domain]:
+        return balance_space(
+            {
+                "n_estimators": IntDomain(50, 500),
+                "learning_rate": FloatDomain(0.01, 0.3, log=True),
+                "max_depth": IntDomain(3, 15),
+                "min_child_weight": FloatDomain(0.01, 10.0, log=True),
+                "gamma": FloatDomain(1e-8, 1.0, log=True),
+                "subsample": FloatDomain(0.6, 1.0),
+                "colsample_bytree": FloatDomain(0.6, 1.0),
+                "reg_alpha": FloatDomain(1e-8, 10.0, log=True),
+                "reg_lambda": FloatDomain(1e-3, 10.0, log=True),
+            },
+            task,
+        )
+
+    def default_params(self, task: TaskInfo | None = None) -> dict[str, Any]:
+        """XGBoost's defaults (zero ``gamma`` / ``reg_alpha`` as the space's 1e-8 floor)."""
+        return balance_defaults(
+            {
+                "n_estimators": 100,
+                "learning_rate": 0.3,
+                "max_depth": 6,
+                "min_child_weight": 1.0,
+                "gamma": 1e-8,
+                "subsample": 1.0,
+                "colsample_bytree": 1.0,
+                "reg_alpha": 1e-8,
+                "reg_lambda": 1.0,
+            },
+            task,
+        )
 
     def make_estimator(
-        self, params: dict[str, Any], task: TaskInfo, seed: int, n_jobs: int = 1
+        self,
+        params: dict[str, Any],
+        task: TaskInfo,
+        seed: int,
+        n_jobs: int = 1,
+        *,
+        balanced: bool = False,
+        device: str = "cpu",
     ) -> Any:
+        """An ``XGBClassifier`` / ``XGBRegressor``; ``device="cuda"`` trains on the GPU.
+
+        Balanced classifiers get inverse-frequency sample weights at ``fit`` (binary and
+        multiclass alike, the multiclass form of ``scale_pos_weight``).
+        """
         import xgboost as xgb
 
-        common = dict(params, tree_method="hist", random_state=seed, n_jobs=n_jobs, verbosity=0)
+        params, balanced = pop_balanced(params, task, balanced)
+        common = dict(
+            params,
+            tree_method="hist",
+            device=device,
+            random_state=seed,
+            n_jobs=n_jobs,
+            verbosity=0,
+        )
         if task.is_classification:
+            if balanced:
+                from fas_ray.ml.learners._xgboost_balanced import BalancedXGBClassifier
+
+                return BalancedXGBClassifier(**common)
             return xgb.XGBClassifier(**common)
         return xgb.XGBRegressor(**common)
