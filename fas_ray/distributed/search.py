@@ -1,35 +1,41 @@
-"""The model search on Ray Tune: OptunaSearch (TPE) over (learner, hyperparameters).
+"""The model search on Ray Tune: long-lived Tune trials share one Optuna study.
 
-Each Tune trial cross-validates one configuration with :func:`fas_ray.ml.cross_val_score`; the
-training matrix travels once through the object store (``tune.with_parameters``) and trial
-actors are reused, which cuts Tune's per-trial overhead for cheap trials.
+Tune places one trial per worker slot (a CPU, or a few CPUs for larger data; one slot per GPU
+when the cluster has GPUs, where XGBoost runs with ``device="cuda"``), on any node. Each trial
+is a worker that asks a :class:`~fas_ray.search.SearchCoordinator` (a Ray actor holding the
+study) for configurations, cross-validates them fold by fold (pruned by successive halving
+over folds) and tells the results back. A cheap configuration so costs two actor calls instead
+of a Tune trial's start-up, so the search keeps Optuna's pace while Ray schedules the work.
+The training matrix travels once through the object store (``tune.with_parameters``).
 """
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import ray
 from ray import tune
 from ray.tune import RunConfig, TuneConfig, Tuner
 from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
-from ray.tune.search.optuna import OptunaSearch
 
-from fas_ray.distributed.runtime import cluster_cpus
 from fas_ray.exceptions import PipelineError
-from fas_ray.ml import TaskInfo, cross_val_score, suggest_config
-from fas_ray.ml._space import split_config
+from fas_ray.ml import TaskInfo
+from fas_ray.search import ConfigResult, SearchCoordinator, Ticket, evaluate_config
 
-__all__ = ["SearchResult", "TrialRecord", "run_search"]
+__all__ = ["SearchResult", "TrialRecord", "plan_workers", "run_search"]
+
+_WAIT_S = 0.005
+_REPORT_EVERY_S = 1.0
+_CELLS_PER_EXTRA_CPU = 2_000_000
 
 
 @dataclass(frozen=True)
 class TrialRecord:
-    """One finished trial."""
+    """One configuration that completed its CV."""
 
     trial_id: str
     learner: str
@@ -37,6 +43,8 @@ class TrialRecord:
     score: float
     score_std: float
     seconds: float
+    number: int = -1
+    worker: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,29 +59,98 @@ class TrialRecord:
 
 @dataclass
 class SearchResult:
-    """Finished trials, best first."""
+    """Completed configurations best first, plus what the rest did."""
 
     metric: str
     trials: list[TrialRecord]
     errors: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    oof: dict[int, np.ndarray] = field(default_factory=dict)
+    workers: list[dict[str, Any]] = field(default_factory=list)
+    deterministic: bool = False
 
     @property
     def best(self) -> TrialRecord:
         return self.trials[0]
 
+    @property
+    def configs_per_minute(self) -> float:
+        done = self.counts.get("complete", 0) + self.counts.get("pruned", 0)
+        return 60.0 * done / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
-def _trial(
+
+def plan_workers(n_cells: int, cpus: int, gpus: int) -> list[dict[str, float]]:
+    """Resources of each worker: 1 CPU each for small data; 2 CPUs (and 2 threads) each when the
+    matrix has more than ``_CELLS_PER_EXTRA_CPU`` cells; one of them gets a GPU per GPU."""
+    per = 1 if n_cells <= _CELLS_PER_EXTRA_CPU or cpus < 2 else 2
+    n = max(1, cpus // per)
+    workers: list[dict[str, float]] = [{"CPU": float(per)} for _ in range(n)]
+    for i in range(min(gpus, n)):
+        workers[i]["GPU"] = 1.0
+    return workers
+
+
+def _worker(
     config: dict[str, Any],
     X: np.ndarray,
     y: np.ndarray,
     task: TaskInfo,
     folds: list[tuple[np.ndarray, np.ndarray]],
     seed: int,
+    coordinator: Any,
+    rungs: list[int],
+    deadline: float | None,
 ) -> None:
-    learner, params = split_config(config)
-    result = cross_val_score(learner, params, X, y, task, folds, seed, n_jobs=1)
-    tune.report({"score": result.mean, "score_std": result.std, "cv_seconds": result.seconds})
+    slot = config["slot"]
+    name = f"w{slot['worker']}"
+    n_jobs = int(slot["cpus"])
+    options = {"device": "cuda"} if slot["gpus"] else {}
+
+    def report(number: int, folds_done: int, running_mean: float) -> bool:
+        if folds_done not in rungs:
+            return False
+        return bool(ray.get(coordinator.report.remote(number, folds_done, running_mean)))
+
+    done, best, last = 0, -np.inf, time.monotonic()
+    while True:
+        ticket = ray.get(coordinator.ask.remote())
+        if ticket == "done":
+            break
+        if ticket == "wait":
+            time.sleep(_WAIT_S)
+            continue
+        assert isinstance(ticket, Ticket)
+        result, oof = evaluate_config(
+            ticket,
+            X,
+            y,
+            task,
+            folds,
+            seed,
+            n_jobs=n_jobs,
+            report=report,
+            deadline=deadline,
+            worker=name,
+            learner_options=options if result_wants_gpu(ticket) else None,
+        )
+        coordinator.tell.remote(result, oof)  # ordered before this worker's next ask
+        done += 1
+        if result.state == "complete":
+            best = max(best, result.score)
+        if time.monotonic() - last >= _REPORT_EVERY_S:
+            tune.report({"configs": done, "best_score": float(best)})
+            last = time.monotonic()
+    tune.report({"configs": done, "best_score": float(best)})
+
+
+def _slot_resources(config: dict[str, Any]) -> dict[str, float]:
+    return {"cpu": config["slot"]["cpus"], "gpu": config["slot"]["gpus"]}
+
+
+def result_wants_gpu(ticket: Ticket) -> bool:
+    """Only XGBoost configurations run on a worker's GPU."""
+    return str(ticket.config.get("learner")) == "xgboost"
 
 
 def run_search(
@@ -85,36 +162,64 @@ def run_search(
     metric: str,
     learners: tuple[str, ...],
     seed: int,
-    time_budget_s: float,
+    time_budget_s: float | None,
     max_trials: int | None,
     storage_path: Path,
+    prune: bool = True,
+    first_configs: list[dict[str, Any]] | None = None,
+    keep_oof: int = 20,
 ) -> SearchResult:
     """Search for the configuration with the best mean CV ``metric`` (higher is better).
 
-    Stops at ``max_trials`` trials or after ``time_budget_s`` seconds, whichever comes first.
+    With ``max_trials`` the search is deterministic (see :class:`SearchCoordinator`); it stops
+    at ``max_trials`` configurations or after ``time_budget_s`` seconds, whichever comes first.
 
     Raises:
-        PipelineError: no trial finished.
+        PipelineError: no configuration completed.
     """
     start = time.perf_counter()
-    searcher = OptunaSearch(
-        space=functools.partial(suggest_config, learners=learners),
-        metric="score",
-        mode="max",
-        seed=seed,
+    resources = ray.cluster_resources()
+    workers = plan_workers(X.size, int(resources.get("CPU", 1)), int(resources.get("GPU", 0)))
+    deadline = time.time() + time_budget_s if time_budget_s else None
+    # configurations still running at the deadline may finish their current folds for 5 % of
+    # the budget more; the caller keeps the other 5 % of its +10 % for refitting
+    hard_deadline = deadline + 0.05 * time_budget_s if deadline and time_budget_s else None
+    coordinator_cls: Any = ray.remote(num_cpus=0)(SearchCoordinator)
+    coordinator: Any = coordinator_cls.remote(
+        list(learners),
+        seed,
+        max_trials=max_trials,
+        deadline=deadline,
+        batch_size=len(workers),
+        n_folds=len(folds),
+        prune=prune,
+        keep_oof=keep_oof,
+        first_configs=first_configs or [],
+        task=task,
     )
+    rungs = SearchCoordinator._rung_folds(len(folds), 3)
+    slots = [
+        {"worker": i, "cpus": int(w["CPU"]), "gpus": int(w.get("GPU", 0))}
+        for i, w in enumerate(workers)
+    ]
     trainable = tune.with_resources(
-        tune.with_parameters(_trial, X=X, y=y, task=task, folds=folds, seed=seed), {"cpu": 1}
+        tune.with_parameters(
+            _worker,
+            X=X,
+            y=y,
+            task=task,
+            folds=folds,
+            seed=seed,
+            coordinator=coordinator,
+            rungs=rungs,
+            deadline=hard_deadline,
+        ),
+        resources=_slot_resources,  # type: ignore[arg-type]
     )
     tuner = Tuner(
         trainable,
-        tune_config=TuneConfig(
-            search_alg=searcher,
-            num_samples=max_trials if max_trials is not None else -1,
-            time_budget_s=time_budget_s,
-            max_concurrent_trials=cluster_cpus(),
-            reuse_actors=True,
-        ),
+        param_space={"slot": tune.grid_search(slots)},
+        tune_config=TuneConfig(max_concurrent_trials=len(workers)),
         run_config=RunConfig(
             name="search",
             storage_path=str(Path(storage_path).resolve()),
@@ -123,31 +228,39 @@ def run_search(
         ),
     )
     grid = tuner.fit()
-    trials: list[TrialRecord] = []
-    errors: list[str] = []
-    for i in range(len(grid)):
-        result = grid[i]
-        if result.error is not None:
-            errors.append(str(result.error).splitlines()[0])
-            continue
-        metrics = result.metrics or {}
-        if "score" not in metrics or not np.isfinite(metrics["score"]):
-            continue
-        learner, params = split_config(result.config or {})
-        trials.append(
-            TrialRecord(
-                trial_id=str(metrics.get("trial_id", "")),
-                learner=learner,
-                params=params,
-                score=float(metrics["score"]),
-                score_std=float(metrics.get("score_std", 0.0)),
-                seconds=float(metrics.get("cv_seconds", 0.0)),
-            )
+    errors = [str(e).splitlines()[0] for e in grid.errors]
+    results: list[ConfigResult] = ray.get(coordinator.results.remote())
+    oof: dict[int, np.ndarray] = ray.get(coordinator.best_oof.remote())
+    counts: dict[str, int] = ray.get(coordinator.summary.remote())
+    ray.kill(coordinator)
+    errors += [f"{r.learner}: {r.error}" for r in results if r.state == "failed"]
+    trials = [
+        TrialRecord(
+            trial_id=f"c{r.number:04d}",
+            learner=r.learner,
+            params=r.params,
+            score=r.score,
+            score_std=r.score_std,
+            seconds=r.seconds,
+            number=r.number,
+            worker=r.worker,
         )
+        for r in results
+        if r.state == "complete"
+    ]
     if not trials:
-        detail = errors[0] if errors else "the time budget ended before any trial finished"
+        detail = errors[0] if errors else "the time budget ended before any configuration finished"
         raise PipelineError(
             f"No search trial finished ({detail}); give a larger --time-budget or check the data."
         )
-    trials.sort(key=lambda t: (-t.score, t.trial_id))
-    return SearchResult(metric, trials, errors, time.perf_counter() - start)
+    trials.sort(key=lambda t: (-t.score, t.number))
+    return SearchResult(
+        metric,
+        trials,
+        errors,
+        time.perf_counter() - start,
+        counts=counts,
+        oof=oof,
+        workers=[dict(w) for w in workers],
+        deterministic=max_trials is not None,
+    )
