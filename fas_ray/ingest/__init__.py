@@ -8,12 +8,16 @@ from fas_ray.ingest._files import (
     read_table,
     sha256_file,
 )
+from fas_ray.ingest._sources import ingest_source, ingest_url, is_url
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "SUPPORTED_EXTENSIONS",
     "BronzeDataset",
     "ingest_file",
+    "ingest_source",
+    "ingest_url",
+    "is_url",
     "read_table",
     "sha256_file",
 ]
