@@ -17,7 +17,21 @@ from fas_ray.exceptions import (
 
 __version__ = "0.1.0"
 
+_LAZY = {"AutoML": "fas_ray.automl", "load": "fas_ray.automl"}
+
+
+def __getattr__(name: str) -> object:
+    """``fas_ray.AutoML`` and ``fas_ray.load``, imported on first use (importing fas_ray stays
+    light)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'fas_ray' has no attribute {name!r}")
+
+
 __all__ = [
+    "AutoML",
     "ConfigError",
     "FasRayError",
     "InputError",
@@ -29,4 +43,5 @@ __all__ = [
     "Settings",
     "StorageError",
     "__version__",
+    "load",
 ]

@@ -1,6 +1,8 @@
 """The ``fas-ray`` command.
 
-    fas-ray run PATH --target COL [--time-budget S] [--max-trials N] [--seed N]
+    fas-ray run PATH|URL --target COL [--time-budget S] [--max-trials N] [--seed N]
+    fas-ray ingest PATH|URL       store the bronze layer only; print id, rows, columns, hash
+    fas-ray scrape URL [--sitemap] [--max-pages N] [--rate R] [--selector CSS] [--js MODE]
     fas-ray demo                  the pipeline on scikit-learn's breast_cancer
     fas-ray etl PATH [--missing STRATEGY] [--near-duplicates] ...   clean + profile only
     fas-ray profile PATH          profile a file or Parquet folder (DuckDB), write JSON
@@ -33,6 +35,7 @@ from fas_ray.config import (
     ETL_ENGINES,
     MISSING_STRATEGIES,
     EtlOptions,
+    IngestOptions,
     RunSpec,
     Settings,
     validation_message,
@@ -100,7 +103,65 @@ def _etl_options(args: argparse.Namespace) -> EtlOptions:
         raise ConfigError(f"Invalid ETL options: {validation_message(exc)}") from None
 
 
+def _ingest_options(args: argparse.Namespace) -> IngestOptions:
+    names = ("sheet", "max_pages", "rate", "selector", "js", "max_seconds")
+    values: dict[str, Any] = {name: getattr(args, name, None) for name in names}
+    for flag in ("sitemap", "allow_private"):  # store_true flags: only when given
+        values[flag] = getattr(args, flag, False) or None
+    if getattr(args, "max_mb", None) is not None:
+        values["max_bytes"] = int(args.max_mb * (1 << 20))
+    try:
+        return IngestOptions(**{k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError(f"Invalid ingest options: {validation_message(exc)}") from None
+
+
 # -- commands ----------------------------------------------------------------------------------
+def _ingest(args: argparse.Namespace) -> int:
+    from fas_ray.ingest import ingest_source
+    from fas_ray.pipeline import ingest_detail
+    from fas_ray.storage import DataRoot
+
+    root = DataRoot(_settings(args).data_root).ensure()
+    started = time.perf_counter()
+    bronze = ingest_source(args.path, root, _ingest_options(args))
+    seconds = time.perf_counter() - started
+    detail = ingest_detail(bronze)
+    print(f"dataset id: {bronze.dataset_id}")
+    print(f"rows:       {bronze.rows}")
+    print(
+        f"columns:    {len(bronze.columns)} ({', '.join(bronze.columns[:12])}"
+        + (", ..." if len(bronze.columns) > 12 else "")
+        + ")"
+    )
+    print(f"sha256:     {bronze.sha256}")
+    print(
+        f"format:     {bronze.format}"
+        + "".join(
+            f", {k} {detail[k]!r}"
+            for k in ("encoding", "delimiter", "sheet", "compression")
+            if k in detail
+        )
+    )
+    if bronze.fetch is not None:
+        f = detail["fetch"]
+        print(
+            f"fetched:    {f.get('pages_fetched', 0)} pages ({f.get('browser_pages', 0)} in the "
+            f"browser), {f.get('requests', 0)} requests, {f.get('retries', 0)} retries, "
+            f"{f.get('skipped_by_robots', 0)} skipped by robots.txt, {f.get('errors', 0)} errors"
+        )
+    print(f"stored:     {bronze.path} ({seconds:.1f} s)")
+    return 0
+
+
+def _scrape(args: argparse.Namespace) -> int:
+    from fas_ray.ingest import is_url
+
+    if not is_url(args.path):
+        raise InputError(f"'{args.path}' is not an http(s) URL; fas-ray scrape takes a web page.")
+    return _ingest(args)
+
+
 def _run(args: argparse.Namespace, source: str | None = None) -> int:
     from fas_ray.pipeline import STAGES, run_pipeline
 
@@ -110,7 +171,9 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
         time_budget_s=args.time_budget,
         max_trials=args.max_trials,
         seed=args.seed,
+        task=args.task,
         etl=_etl_options(args),
+        ingest=_ingest_options(args),
     )
     result = run_pipeline(spec, _settings(args), progress=_progress(STAGES))
     report = result.report
@@ -160,7 +223,12 @@ def _etl(args: argparse.Namespace) -> int:
     from fas_ray.pipeline import ETL_STAGES, run_etl_pipeline
 
     result = run_etl_pipeline(
-        args.path, _settings(args), _etl_options(args), args.target, _progress(ETL_STAGES)
+        args.path,
+        _settings(args),
+        _etl_options(args),
+        args.target,
+        _progress(ETL_STAGES),
+        ingest=_ingest_options(args),
     )
     print()
     for line in result.profile.summary_lines():
@@ -294,6 +362,12 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+_SOURCE_HELP = (
+    "input file (.csv/.tsv/.txt, .xlsx/.xls, .parquet, .json/.jsonl/.ndjson; also .gz or "
+    ".zip) or an http(s) URL to scrape"
+)
+
+
 # -- parser ------------------------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -304,10 +378,45 @@ def _parser() -> argparse.ArgumentParser:
     )
     budget = argparse.ArgumentParser(add_help=False)
     budget.add_argument(
-        "--time-budget", type=float, metavar="S", help="search budget in seconds (default 60)"
+        "--time-budget",
+        type=float,
+        metavar="S",
+        help="budget of the whole run in seconds, refit included (default 60)",
+    )
+    budget.add_argument(
+        "--task",
+        choices=("classification", "regression"),
+        help="force the task instead of detecting it from the target",
     )
     budget.add_argument("--max-trials", type=int, metavar="N", help="stop after N trials")
     budget.add_argument("--seed", type=int, metavar="N", help="random seed (default 0)")
+    src = argparse.ArgumentParser(add_help=False)
+    src.add_argument("--sheet", metavar="NAME", help="Excel: sheet to read, or 'all'")
+    src.add_argument(
+        "--max-mb", type=float, metavar="MB", help="largest input file accepted (default 20480)"
+    )
+    web = argparse.ArgumentParser(add_help=False)
+    web.add_argument(
+        "--sitemap", action="store_true", help="discover pages from the site's sitemaps"
+    )
+    web.add_argument("--max-pages", type=int, metavar="N", help="most pages fetched (default 50)")
+    web.add_argument(
+        "--rate", type=float, metavar="R", help="requests per second per host (default 1)"
+    )
+    web.add_argument("--selector", metavar="CSS", help="repeated elements to turn into rows")
+    web.add_argument(
+        "--js",
+        choices=("auto", "always", "never"),
+        help="render pages in headless Chromium: auto (JavaScript-built pages only), always, never",
+    )
+    web.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow private, loopback and link-local addresses (local sources, tests)",
+    )
+    web.add_argument(
+        "--max-seconds", type=float, metavar="S", help="time budget of the crawl (default 300)"
+    )
     etl = argparse.ArgumentParser(add_help=False)
     etl.add_argument(
         "--missing",
@@ -351,12 +460,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fas-ray {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", parents=[common, budget, etl], help="run the pipeline on a file")
-    p.add_argument(
-        "path",
-        metavar="PATH",
-        help="input file (.csv/.tsv/.txt, .xlsx/.xls, .parquet, .json/.jsonl; .gz or .zip)",
+    p = sub.add_parser(
+        "run", parents=[common, budget, etl, src, web], help="run the pipeline on a file or URL"
     )
+    p.add_argument("path", metavar="PATH|URL", help=_SOURCE_HELP)
     p.add_argument("--target", required=True, metavar="COL", help="column to predict")
     p.set_defaults(func=_run)
 
@@ -367,18 +474,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_demo)
 
-    p = sub.add_parser("etl", parents=[common, etl], help="clean and profile a file (no training)")
-    p.add_argument(
-        "path",
-        metavar="PATH",
-        help="input file (.csv/.tsv/.txt, .xlsx/.xls, .parquet, .json/.jsonl; .gz or .zip)",
+    p = sub.add_parser(
+        "etl", parents=[common, etl, src, web], help="clean and profile a file (no training)"
     )
+    p.add_argument("path", metavar="PATH|URL", help=_SOURCE_HELP)
     p.add_argument(
         "--target",
         metavar="COL",
         help="target column: never filled; adds class-imbalance and leakage warnings",
     )
     p.set_defaults(func=_etl)
+
+    p = sub.add_parser(
+        "ingest", parents=[common, src, web], help="store a file or scraped pages as bronze"
+    )
+    p.add_argument("path", metavar="PATH|URL", help=_SOURCE_HELP)
+    p.set_defaults(func=_ingest)
+
+    p = sub.add_parser("scrape", parents=[common, web], help="scrape web pages into bronze")
+    p.add_argument("path", metavar="URL", help="start page (http or https)")
+    p.set_defaults(func=_scrape)
 
     p = sub.add_parser("profile", parents=[common], help="profile a file or Parquet folder")
     p.add_argument("path", metavar="PATH", help=".csv, .parquet or a folder of Parquet files")

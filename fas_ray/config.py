@@ -20,6 +20,7 @@ __all__ = [
     "ETL_ENGINES",
     "EtlEngine",
     "EtlOptions",
+    "IngestOptions",
     "MissingStrategy",
     "RunSpec",
     "Settings",
@@ -42,8 +43,14 @@ MISSING_STRATEGIES: tuple[MissingStrategy, ...] = (
     "keep",
 )
 
-LearnerName = Literal["lightgbm", "xgboost", "random_forest", "linear"]
-ALL_LEARNERS: tuple[LearnerName, ...] = ("lightgbm", "xgboost", "random_forest", "linear")
+LearnerName = Literal["lightgbm", "xgboost", "random_forest", "extra_trees", "linear"]
+ALL_LEARNERS: tuple[LearnerName, ...] = (
+    "lightgbm",
+    "xgboost",
+    "random_forest",
+    "extra_trees",
+    "linear",
+)
 
 
 def default_data_root() -> Path:
@@ -140,19 +147,53 @@ class EtlOptions(BaseModel):
         return "local" if size_bytes <= self.local_max_mb * (1 << 20) else "ray"
 
 
+class IngestOptions(BaseModel):
+    """How a source becomes the bronze layer.
+
+    Args:
+        sheet: Excel sheet to read (default: the first) or ``all``.
+        max_bytes: the largest file accepted, compressed or unpacked.
+        max_pages: (web) most pages fetched.
+        rate: (web) requests per second per host (robots.txt's Crawl-delay may lower it).
+        selector: (web) CSS selector of repeated elements, one row each.
+        js: (web) render pages in headless Chromium: ``auto`` (only JavaScript-built pages),
+            ``always`` or ``never``.
+        sitemap: (web) also discover pages from the site's sitemaps.
+        allow_private: (web) allow private, loopback and link-local addresses.
+        max_seconds: (web) wall-clock budget of the crawl.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    sheet: str | None = Field(default=None, min_length=1)
+    max_bytes: int = Field(default=20 << 30, ge=1)
+    max_pages: int = Field(default=50, ge=1, le=100_000)
+    rate: float = Field(default=1.0, gt=0, le=1000)
+    selector: str | None = Field(default=None, min_length=1)
+    js: Literal["auto", "always", "never"] = "auto"
+    sitemap: bool = False
+    allow_private: bool = False
+    max_seconds: float = Field(default=300.0, gt=0, le=24 * 3600)
+
+
 class RunSpec(BaseModel):
     """What one pipeline run does.
 
     Args:
-        source: path of the input file (CSV or Parquet).
+        source: path of the input file (CSV, TSV, Excel, Parquet, JSON; also .gz/.zip) or an
+            http(s) URL to scrape.
         target: name of the column to predict (original or normalised spelling).
-        time_budget_s: wall-clock budget of the model search, in seconds.
+        time_budget_s: wall-clock budget of the whole run (ingest to report), in seconds; the
+            search gets what ingest and ETL leave, less a reserve for the refit and report.
         max_trials: stop the search after this many trials (``None``: only the time budget).
         seed: seed for splits, the sampler and the learners.
         cv_folds: folds of the cross-validation inside each trial.
         test_size: share of rows held out for the final evaluation.
         learners: learners the search may choose from.
         shap_sample: rows used to compute SHAP importances.
+        task: force ``classification`` or ``regression`` instead of detecting it.
+        etl: how ETL cleans the data.
+        ingest: how the source becomes the bronze layer (Excel sheet, scraping bounds).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -166,7 +207,9 @@ class RunSpec(BaseModel):
     test_size: float = Field(default=0.2, gt=0.0, lt=0.9)
     learners: tuple[LearnerName, ...] = ALL_LEARNERS
     shap_sample: int = Field(default=100, ge=10, le=100_000)
+    task: Literal["classification", "regression"] | None = None
     etl: EtlOptions = Field(default_factory=EtlOptions)
+    ingest: IngestOptions = Field(default_factory=IngestOptions)
 
     @model_validator(mode="after")
     def _learners_not_empty(self) -> RunSpec:

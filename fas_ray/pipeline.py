@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
-from fas_ray.config import EtlOptions, RunSpec, Settings
+from fas_ray.automl import AutoML
+from fas_ray.config import EtlOptions, IngestOptions, RunSpec, Settings
 from fas_ray.etl import (
     ColumnType,
     EtlSummary,
@@ -27,17 +28,13 @@ from fas_ray.etl import (
 )
 from fas_ray.exceptions import FasRayError, InputError, PipelineError
 from fas_ray.explain import shap_importance
-from fas_ray.features import FeatureBuilder
-from fas_ray.ingest import BronzeDataset, ingest_file
+from fas_ray.ingest import BronzeDataset, ingest_source
 from fas_ray.manifest import RunManifest, new_run_id
 from fas_ray.ml import (
     FittedModel,
     TaskInfo,
     classification_metrics,
     detect_task,
-    fit_model,
-    make_folds,
-    primary_metric,
     regression_metrics,
 )
 from fas_ray.ml._model import encode_target
@@ -71,6 +68,8 @@ STAGES = (
     "report",
 )
 ETL_STAGES = ("ingest", "etl", "profile")
+_REPORT_RESERVE_S = 2.0
+_MAX_PAGE_RECORDS = 200
 Progress = Callable[[str, str], None]
 
 
@@ -100,10 +99,12 @@ def _resolve_target(bronze: BronzeDataset, target: str) -> str:
     )
 
 
-def _detect_from_bronze(bronze: BronzeDataset, target: str) -> TaskInfo:
+def _detect_from_bronze(
+    bronze: BronzeDataset, target: str, override: Literal["classification", "regression"] | None
+) -> TaskInfo:
     original = bronze.columns[normalize_column_names(bronze.columns).index(target)]
     y = pl.read_parquet(bronze.path, columns=[original])[original]
-    return detect_task(y, target)
+    return detect_task(y, target, task_override=override)
 
 
 def _holdout_metrics(
@@ -136,17 +137,50 @@ class EtlRunResult:
 
 
 def _stage_ingest(
-    manifest: RunManifest, root: DataRoot, source: str, say: Progress
+    manifest: RunManifest,
+    root: DataRoot,
+    source: str,
+    say: Progress,
+    options: IngestOptions | None = None,
 ) -> BronzeDataset:
-    with manifest.stage("ingest"):
-        bronze = ingest_file(source, root)
+    with manifest.stage("ingest") as rec:
+        bronze = ingest_source(source, root, options)
         manifest.sha256, manifest.dataset_id = bronze.sha256, bronze.dataset_id
         manifest.add_artifact("bronze", bronze.path)
+        rec.detail = ingest_detail(bronze)
+        fetched = ""
+        if bronze.fetch:
+            fetched = (
+                f"; {bronze.fetch.get('pages_fetched', 0)} pages fetched "
+                f"({bronze.fetch.get('browser_pages', 0)} in the browser)"
+            )
         say(
             "ingest",
-            f"{bronze.rows} rows x {len(bronze.columns)} columns, sha256 {bronze.sha256[:12]}",
+            f"{bronze.rows} rows x {len(bronze.columns)} columns from {bronze.format}, "
+            f"sha256 {bronze.sha256[:12]}{fetched}",
         )
     return bronze
+
+
+def ingest_detail(bronze: BronzeDataset) -> dict[str, Any]:
+    """What the manifest records of the source: file or URLs, format, hash, fetch statistics."""
+    detail: dict[str, Any] = {
+        "source": bronze.source,
+        "format": bronze.format,
+        "dataset_id": bronze.dataset_id,
+        "sha256": bronze.sha256,
+        "size_bytes": bronze.size_bytes,
+        "rows": bronze.rows,
+        "columns": len(bronze.columns),
+    }
+    for key in ("encoding", "delimiter", "sheet", "compression", "member", "urls"):
+        value = getattr(bronze, key)
+        if value is not None:
+            detail[key] = value
+    if bronze.fetch is not None:
+        detail["fetch"] = {k: v for k, v in bronze.fetch.items() if k != "pages"}
+        detail["pages"] = bronze.fetch.get("pages", [])[:_MAX_PAGE_RECORDS]
+    return detail
 
 
 def _stage_etl_and_profile(
@@ -245,14 +279,16 @@ def run_etl_pipeline(
     options: EtlOptions | None = None,
     target: str | None = None,
     progress: Progress | None = None,
+    ingest: IngestOptions | None = None,
 ) -> EtlRunResult:
     """Ingest, clean and profile ``source`` without training: ``fas-ray etl`` (Ray starts only
     when the data is large enough for the Ray Data engine, see ``EtlOptions.engine``).
 
     Args:
-        source: input file.
+        source: input file or http(s) URL.
         settings: data root and Ray.
         options: ETL options.
+        ingest: ingest options (Excel sheet, scraping bounds).
         target: a target column (original or normalised name), never filled; enables the
             class-imbalance and leakage warnings.
     """
@@ -269,7 +305,7 @@ def run_etl_pipeline(
         config={"kind": "etl", "target": target, "etl": options.model_dump(mode="json")},
     )
     with _recorded(manifest):
-        bronze = _stage_ingest(manifest, root, source, say)
+        bronze = _stage_ingest(manifest, root, source, say, ingest)
         resolved = _resolve_target(bronze, target) if target else None
         local = options.engine_for(_parquet_bytes(bronze.path)) == "local"
         session = contextlib.nullcontext("no Ray") if local else ray_session(settings)
@@ -289,7 +325,7 @@ def run_pipeline(
     Raises:
         FasRayError: on bad input or a failed stage; the manifest then says ``failed`` and why.
     """
-    from fas_ray.distributed import ray_session, run_search
+    from fas_ray.distributed import ray_session
 
     say: Progress = progress or (lambda stage, msg: None)
     root = DataRoot(settings.data_root).ensure()
@@ -300,12 +336,16 @@ def run_pipeline(
     )
     wall = time.perf_counter()
     with _recorded(manifest):
-        bronze = _stage_ingest(manifest, root, spec.source, say)
+        bronze = _stage_ingest(manifest, root, spec.source, say, spec.ingest)
         with manifest.stage("task") as rec:
             target = _resolve_target(bronze, spec.target)
-            task = _detect_from_bronze(bronze, target)
+            task = _detect_from_bronze(bronze, target, spec.task)
             rec.detail = task.to_json()
-            say("task", f"{task.subtype} on '{target}' ({task.reason})")
+            say(
+                "task",
+                f"{task.subtype} on '{target}' ({task.reason})"
+                + "".join(f"\n            - {note}" for note in task.notes[:4]),
+            )
 
         with ray_session(settings) as where:
             etl, silver, profile = _stage_etl_and_profile(
@@ -313,61 +353,42 @@ def run_pipeline(
             )
             types = {k: ColumnType.from_json(v) for k, v in etl.schema.items()}
 
-            with manifest.stage("features") as rec:
-                df = canonical_order(pl.read_parquet(silver))
-                before = df.height
-                df = df.filter(pl.col(target).is_not_null())
-                task = detect_task(df[target], target)
-                train, holdout = holdout_split(df, task, spec.test_size, spec.seed)
-                builder = FeatureBuilder(target=target, types=types).fit(train)
-                X = builder.transform(train)
-                y = encode_target(task, train[target])
-                folds = make_folds(task, y, spec.cv_folds, spec.seed)
-                rec.detail = {
-                    "train_rows": train.height,
-                    "holdout_rows": holdout.height,
-                    "dropped_null_target": before - df.height,
-                    "features": builder.feature_names,
-                    "dropped": builder.dropped,
-                }
-                say(
-                    "features",
-                    f"{X.shape[1]} features; {train.height} train / "
-                    f"{holdout.height} holdout rows; {len(folds)}-fold CV",
-                )
+            df = canonical_order(pl.read_parquet(silver))
+            rows_with_target = df.filter(pl.col(target).is_not_null())
+            split_task = detect_task(rows_with_target[target], target, task_override=spec.task)
+            train, holdout = holdout_split(rows_with_target, split_task, spec.test_size, spec.seed)
+            split = {
+                "train_rows": train.height,
+                "holdout_rows": holdout.height,
+                "dropped_null_target": df.height - rows_with_target.height,
+            }
 
-            metric = primary_metric(task)
-            with manifest.stage("search") as rec:
-                search = run_search(
-                    X,
-                    y,
-                    task,
-                    folds,
-                    metric=metric,
-                    learners=spec.learners,
-                    seed=spec.seed,
-                    time_budget_s=spec.time_budget_s,
-                    max_trials=spec.max_trials,
-                    storage_path=run_dir / "tune",
-                )
-                rec.detail = {
-                    "trials": len(search.trials),
-                    "errors": len(search.errors),
-                    "best_score": search.best.score,
-                    "metric": metric,
-                }
-                say(
-                    "search",
-                    f"{len(search.trials)} trials in {search.wall_seconds:.1f} s; "
-                    f"best CV {metric} {search.best.score:.4f} ({search.best.learner})",
-                )
+            @contextlib.contextmanager
+            def stage(name: str) -> Iterator[Any]:
+                with manifest.stage(name) as rec:
+                    yield rec
+                    if name == "features":
+                        rec.detail = {**split, **rec.detail}
 
-        with manifest.stage("refit"):
-            best = search.best
-            model = fit_model(
-                best.learner, best.params, train, task, spec.seed, n_jobs=-1, types=types
-            )
-            say("refit", f"{best.learner} refitted on {train.height} rows")
+            # the whole run keeps to the budget: AutoML gets what is left after ETL, less a
+            # reserve for evaluation, explanations and the report
+            left = spec.time_budget_s - (time.perf_counter() - wall)
+            automl = AutoML(
+                target,
+                time_budget=max(1.0, left - _REPORT_RESERVE_S - 0.03 * spec.time_budget_s),
+                max_trials=spec.max_trials,
+                seed=spec.seed,
+                learners=spec.learners,
+                cv_folds=spec.cv_folds,
+                task=spec.task,
+                use_ray=True,
+                settings=settings,
+            ).fit(train, types=types, storage_path=run_dir / "tune", stage=stage, say=say)
+            assert automl.task_ is not None and automl.search_ is not None
+            model, task, search = automl.model, automl.task_, automl.search_
+            metric = search.metric
+            builder = model.features
+            chosen = automl.ensemble_
 
         with manifest.stage("evaluate"):
             metrics, gold = _holdout_metrics(model, holdout)
@@ -379,7 +400,7 @@ def run_pipeline(
         with manifest.stage("explain"):
             importance = shap_importance(
                 model.estimator,
-                X,
+                builder.transform(train),
                 model.features.feature_names,
                 sample=spec.shap_sample,
                 seed=spec.seed,
@@ -395,12 +416,12 @@ def run_pipeline(
                 run_id=run_id,
                 task=task.subtype,
                 target=target,
-                learner=best.learner,
+                learner=model.learner,
                 metrics=metrics,
                 extra={
-                    "cv_score": best.score,
+                    "cv_score": chosen["cv_score"],
                     "metric": metric,
-                    "params": best.params,
+                    "params": model.params,
                     "features": builder.input_columns,
                 },
             )
@@ -417,12 +438,17 @@ def run_pipeline(
                 "sha256": bronze.sha256,
                 "task": task.to_json(),
                 "metric": metric,
-                "cv_best_score": best.score,
+                "cv_best_score": chosen["cv_score"],
                 "holdout_metrics": metrics,
-                "best": {"learner": best.learner, "params": best.params},
+                "best": {"learner": model.learner, "params": model.params},
+                "model": chosen,
                 "leaderboard": leaderboard[:20],
                 "search": {
                     "trials": len(search.trials),
+                    "configs": search.counts,
+                    "configs_per_minute": round(search.configs_per_minute, 1),
+                    "deterministic": search.deterministic,
+                    "workers": search.workers,
                     "errors": search.errors[:5],
                     "wall_seconds": round(search.wall_seconds, 3),
                 },

@@ -12,7 +12,6 @@ The training matrix travels once through the object store (``tune.with_parameter
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,62 +21,22 @@ from ray import tune
 from ray.tune import RunConfig, TuneConfig, Tuner
 from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
-from fas_ray.exceptions import PipelineError
 from fas_ray.ml import TaskInfo
-from fas_ray.search import ConfigResult, SearchCoordinator, Ticket, evaluate_config
+from fas_ray.search import (
+    ConfigResult,
+    SearchCoordinator,
+    SearchResult,
+    Ticket,
+    TrialRecord,
+    evaluate_config,
+    search_result,
+)
 
 __all__ = ["SearchResult", "TrialRecord", "plan_workers", "run_search"]
 
 _WAIT_S = 0.005
 _REPORT_EVERY_S = 1.0
 _CELLS_PER_EXTRA_CPU = 2_000_000
-
-
-@dataclass(frozen=True)
-class TrialRecord:
-    """One configuration that completed its CV."""
-
-    trial_id: str
-    learner: str
-    params: dict[str, Any]
-    score: float
-    score_std: float
-    seconds: float
-    number: int = -1
-    worker: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "trial_id": self.trial_id,
-            "learner": self.learner,
-            "score": self.score,
-            "score_std": self.score_std,
-            "seconds": round(self.seconds, 3),
-            "params": self.params,
-        }
-
-
-@dataclass
-class SearchResult:
-    """Completed configurations best first, plus what the rest did."""
-
-    metric: str
-    trials: list[TrialRecord]
-    errors: list[str] = field(default_factory=list)
-    wall_seconds: float = 0.0
-    counts: dict[str, int] = field(default_factory=dict)
-    oof: dict[int, np.ndarray] = field(default_factory=dict)
-    workers: list[dict[str, Any]] = field(default_factory=list)
-    deterministic: bool = False
-
-    @property
-    def best(self) -> TrialRecord:
-        return self.trials[0]
-
-    @property
-    def configs_per_minute(self) -> float:
-        done = self.counts.get("complete", 0) + self.counts.get("pruned", 0)
-        return 60.0 * done / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
 def plan_workers(n_cells: int, cpus: int, gpus: int) -> list[dict[str, float]]:
@@ -233,34 +192,13 @@ def run_search(
     oof: dict[int, np.ndarray] = ray.get(coordinator.best_oof.remote())
     counts: dict[str, int] = ray.get(coordinator.summary.remote())
     ray.kill(coordinator)
-    errors += [f"{r.learner}: {r.error}" for r in results if r.state == "failed"]
-    trials = [
-        TrialRecord(
-            trial_id=f"c{r.number:04d}",
-            learner=r.learner,
-            params=r.params,
-            score=r.score,
-            score_std=r.score_std,
-            seconds=r.seconds,
-            number=r.number,
-            worker=r.worker,
-        )
-        for r in results
-        if r.state == "complete"
-    ]
-    if not trials:
-        detail = errors[0] if errors else "the time budget ended before any configuration finished"
-        raise PipelineError(
-            f"No search trial finished ({detail}); give a larger --time-budget or check the data."
-        )
-    trials.sort(key=lambda t: (-t.score, t.number))
-    return SearchResult(
+    return search_result(
         metric,
-        trials,
-        errors,
-        time.perf_counter() - start,
-        counts=counts,
-        oof=oof,
+        results,
+        oof,
+        counts,
+        wall_seconds=time.perf_counter() - start,
+        errors=errors,
         workers=[dict(w) for w in workers],
         deterministic=max_trials is not None,
     )

@@ -21,8 +21,33 @@ class FeatureImportance:
 
 
 def _is_tree_model(estimator: Any) -> bool:
-    module = type(estimator).__module__
-    return module.startswith(("lightgbm", "xgboost", "sklearn.ensemble"))
+    """LightGBM, XGBoost and scikit-learn forests, subclasses included (e.g. balanced XGBoost)."""
+    prefixes = ("lightgbm", "xgboost", "sklearn.ensemble")
+    return any(cls.__module__.startswith(prefixes) for cls in type(estimator).__mro__)
+
+
+def _per_feature(values: np.ndarray) -> np.ndarray:
+    """Mean |SHAP| per feature (averaged over classes for multiclass output)."""
+    per_feature = np.abs(values).mean(axis=0)
+    if per_feature.ndim == 2:
+        per_feature = per_feature.mean(axis=1)
+    return np.asarray(per_feature, dtype=np.float64)
+
+
+def _ensemble_importance(estimator: Any, X: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """A weighted ensemble: each member's mean |SHAP| normalised to sum 1 (members explain
+    different scales: log-odds, probabilities, values), then averaged with the ensemble's
+    weights. Every member keeps its fast exact explainer."""
+    total = np.zeros(X.shape[1], dtype=np.float64)
+    weights = [float(w) for w in estimator.weights]
+    for member, weight in zip(estimator.estimators, weights, strict=True):
+        if weight <= 0:
+            continue
+        member_importance = _per_feature(_shap_values(member, X, background))
+        norm = member_importance.sum()
+        if norm > 0:
+            total += weight * member_importance / norm
+    return total / max(sum(w for w in weights if w > 0), 1e-12)
 
 
 def _shap_values(estimator: Any, X: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -64,15 +89,19 @@ def shap_importance(
     sample: int = 100,
     seed: int = 0,
 ) -> list[FeatureImportance]:
-    """The ``top`` features by mean |SHAP| over a sample of at most ``sample`` rows of ``X``."""
+    """The ``top`` features by mean |SHAP| over a sample of at most ``sample`` rows of ``X``.
+
+    For an ensemble the importance is the weighted average of its members' normalised mean
+    |SHAP| (so it ranks features; its scale is a share, not a model output).
+    """
     rng = np.random.default_rng(seed)
     background = X
     if len(X) > sample:
         X = X[np.sort(rng.choice(len(X), size=sample, replace=False))]
         background = X
-    values = np.abs(_shap_values(estimator, X, background))
-    per_feature = values.mean(axis=0)
-    if per_feature.ndim == 2:  # multiclass: average over classes
-        per_feature = per_feature.mean(axis=1)
+    if hasattr(estimator, "estimators") and hasattr(estimator, "weights"):  # VotingEnsemble
+        per_feature = _ensemble_importance(estimator, X, background)
+    else:
+        per_feature = _per_feature(_shap_values(estimator, X, background))
     order = np.argsort(-per_feature, kind="stable")[:top]
     return [FeatureImportance(feature_names[i], float(per_feature[i])) for i in order]

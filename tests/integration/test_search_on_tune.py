@@ -101,3 +101,15 @@ def test_time_budget_is_held(ray_local: None, tmp_path: Path) -> None:
     assert elapsed < 8 + 10, elapsed
     assert not result.deterministic and len(result.trials) >= 2
     assert result.counts["complete"] + result.counts["pruned"] >= len(result.trials)
+
+
+def test_automl_searches_on_the_running_ray(ray_local: None) -> None:
+    from fas_ray import AutoML
+
+    frame = load_breast_cancer(as_frame=True).frame
+    automl = AutoML("target", max_trials=8, time_budget=None, seed=2, use_ray=True)
+    automl.fit(frame)
+    assert automl.search_ is not None and automl.search_.workers == [{"CPU": 1.0}, {"CPU": 1.0}]
+    assert automl.search_.counts["handed_out"] == 8
+    assert len(automl.leaderboard()) == len(automl.search_.trials)
+    assert automl.predict_proba(frame.head(5)).shape == (5, 2)

@@ -83,3 +83,21 @@ def test_top_limits_and_sampling_is_seeded() -> None:
     assert len(result) == 20  # 30 features, top 20
     assert shap_importance(est, X, names, sample=50, seed=1) == result
     assert len(shap_importance(est, X, names, top=3, sample=50, seed=1)) == 3
+
+
+def test_ensemble_importance_is_the_weighted_share_of_its_members() -> None:
+    from fas_ray.ml import VotingEnsemble
+
+    data = load_breast_cancer()
+    names = list(data.feature_names)
+    tree = _fit("lightgbm", {"n_estimators": 40}, BINARY, data.data, data.target)
+    defaults = get_learner("linear").default_params(BINARY)
+    linear = _fit("linear", defaults, BINARY, data.data, data.target)
+    alone = {r.feature: r.importance for r in shap_importance(tree, data.data, names, top=30)}
+    only_tree = VotingEnsemble([tree, linear], [1.0, 0.0], n_classes=2)
+    shares = {r.feature: r.importance for r in shap_importance(only_tree, data.data, names, top=30)}
+    total = sum(alone.values())
+    assert shares == pytest.approx({k: v / total for k, v in alone.items()})  # weight 0: unused
+    mixed = shap_importance(VotingEnsemble([tree, linear], [0.5, 0.5], 2), data.data, names)
+    _check_shape(mixed, names)
+    assert sum(r.importance for r in mixed) <= 1.0 + 1e-9

@@ -1,0 +1,438 @@
+"""The Python API: ``fas_ray.AutoML``, scikit-learn style, and what the pipeline and CLI run.
+
+>>> from fas_ray import AutoML                                      # doctest: +SKIP
+>>> automl = AutoML(target="target", time_budget=60, seed=0).fit(frame)  # doctest: +SKIP
+>>> automl.predict_proba(new_rows), automl.classes_                 # doctest: +SKIP
+>>> automl.leaderboard(); automl.save("model.fasray")               # doctest: +SKIP
+>>> again = fas_ray.load("model.fasray")                            # doctest: +SKIP
+
+``fit`` detects the task, builds features on the rows it is given, searches (learner,
+hyperparameters) with one Optuna study shared by Ray Tune workers (or in this process with
+``use_ray=False``), builds a Caruana ensemble of the best configurations' out-of-fold
+predictions when it beats the best single one, calibrates probabilities when that lowers the
+log-loss, and refits on all rows. ``time_budget`` bounds the whole ``fit``, refit included;
+``max_trials`` alone makes the run deterministic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import polars as pl
+
+from fas_ray.config import ALL_LEARNERS, Settings
+from fas_ray.etl import ColumnType
+from fas_ray.exceptions import ConfigError, InputError
+from fas_ray.features import FeatureBuilder, to_polars
+from fas_ray.ml import (
+    FittedModel,
+    TaskInfo,
+    caruana_ensemble,
+    default_config,
+    detect_task_from_frame,
+    ensemble_predict,
+    fit_calibrator,
+    fit_ensemble,
+    fit_model,
+    get_learner,
+    make_folds,
+    primary_metric,
+)
+from fas_ray.ml._model import encode_target
+from fas_ray.search import SearchCoordinator, SearchResult, search_in_process, search_result
+from fas_ray.storage import atomic_write_bytes
+
+__all__ = ["AutoML", "load"]
+
+_FORMAT = "fas-ray-automl/1"
+# the search gets this share of what is left of the budget; the rest covers the ensemble,
+# calibration and refit (a refit that would not fit falls back to the best single model)
+_SEARCH_SHARE = 0.85
+_ENSEMBLE_MIN_GAIN = 1e-4
+_SEEDED_LEARNERS = ("lightgbm", "xgboost")
+
+
+class _Record(Protocol):
+    detail: dict[str, Any]
+
+
+class _Detail:
+    def __init__(self) -> None:
+        self.detail: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def _no_stage(name: str) -> Iterator[_Detail]:
+    yield _Detail()
+
+
+StageHook = Callable[[str], contextlib.AbstractContextManager[Any]]
+Say = Callable[[str, str], None]
+
+
+class AutoML:
+    """Automatic model search, ensembling and refit for one target column.
+
+    Args:
+        target: column to predict; default: a column named target / label / class / outcome / y,
+            else the last column.
+        time_budget: seconds for the whole ``fit`` (``None``: only ``max_trials`` bounds it).
+        max_trials: configurations to try; alone it makes the run deterministic (same data, seed
+            and budget give the same leaderboard and model).
+        seed: seed of the folds, the sampler and every learner.
+        learners: learner names to choose from (default: all).
+        cv_folds: cross-validation folds per configuration.
+        task: force ``classification`` or ``regression`` instead of detecting it.
+        ensemble: build a Caruana ensemble when it beats the best single configuration in CV.
+        calibrate: calibrate class probabilities when it lowers the out-of-fold log-loss.
+        use_ray: search on Ray Tune (joining the running Ray, else starting a local one); False
+            searches in this process with one worker.
+        settings: Ray settings for a Ray started here.
+        n_jobs: threads of the final refit (-1: all; default: all, but 1 in deterministic mode,
+            since multi-threaded tree building may differ in the last bit between runs).
+    """
+
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        time_budget: float | None = 60.0,
+        max_trials: int | None = None,
+        seed: int = 0,
+        learners: Sequence[str] = ALL_LEARNERS,
+        cv_folds: int = 5,
+        task: Literal["classification", "regression"] | None = None,
+        ensemble: bool = True,
+        calibrate: bool = True,
+        use_ray: bool = True,
+        settings: Settings | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        if time_budget is None and max_trials is None:
+            raise ConfigError("AutoML needs a time_budget or max_trials; give at least one.")
+        if time_budget is not None and not time_budget > 0:
+            raise ConfigError(f"time_budget must be positive, got {time_budget}.")
+        if max_trials is not None and max_trials < 1:
+            raise ConfigError(f"max_trials must be at least 1, got {max_trials}.")
+        if cv_folds < 2:
+            raise ConfigError(f"cv_folds must be at least 2, got {cv_folds}.")
+        for name in learners:
+            get_learner(name)  # raises ConfigError naming the choices
+        if not learners:
+            raise ConfigError("learners is empty; name at least one learner.")
+        self.target = target
+        self.time_budget = time_budget
+        self.max_trials = max_trials
+        self.seed = seed
+        self.learners = tuple(learners)
+        self.cv_folds = cv_folds
+        self.task = task
+        self.ensemble = ensemble
+        self.calibrate = calibrate
+        self.use_ray = use_ray
+        self.settings = settings
+        self.n_jobs = n_jobs if n_jobs is not None else (1 if time_budget is None else -1)
+        self.model_: FittedModel | None = None
+        self.task_: TaskInfo | None = None
+        self.search_: SearchResult | None = None
+        self.ensemble_: dict[str, Any] = {}
+        self.fit_seconds_: float = 0.0
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        data: Any,
+        *,
+        types: dict[str, ColumnType] | None = None,
+        storage_path: str | Path | None = None,
+        stage: StageHook | None = None,
+        say: Say | None = None,
+    ) -> AutoML:
+        """Search, ensemble and refit on ``data`` (a pandas / polars / Arrow frame or records).
+
+        Args:
+            types: ETL column types (applied again to prediction input); the pipeline passes
+                the silver layer's.
+            storage_path: folder for Ray Tune's trial logs (default: a temporary folder).
+            stage: context-manager factory timing ``features``, ``search`` and ``refit`` (the
+                pipeline passes its manifest's ``stage``); it yields a record with ``detail``.
+            say: progress callback ``(stage, message)``.
+        """
+        started = time.perf_counter()
+        stage = stage or _no_stage
+        say = say or (lambda name, message: None)
+        df = to_polars(data)
+        if df.height == 0 or df.width == 0:
+            raise InputError("fit got an empty table; give rows with a target column.")
+        semantic: dict[str, str] = {k: str(v.semantic) for k, v in (types or {}).items()}
+        with stage("features") as rec:
+            task = detect_task_from_frame(
+                df, self.target, semantic or None, task_override=self.task
+            )
+            if task.kind == "clustering":
+                raise ConfigError("Clustering is not supported yet; name a target column.")
+            target = task.target
+            before = df.height
+            df = df.filter(pl.col(target).is_not_null())
+            if df.height < 2 * self.cv_folds:
+                raise InputError(
+                    f"Only {df.height} rows have a value in '{target}'; "
+                    f"cross-validation needs at least {2 * self.cv_folds}."
+                )
+            builder = FeatureBuilder(target=target, types=dict(types or {})).fit(df)
+            X = builder.transform(df)
+            y = encode_target(task, df[target])
+            folds = make_folds(task, y, self.cv_folds, self.seed)
+            rec.detail = {
+                "rows": df.height,
+                "dropped_null_target": before - df.height,
+                "features": builder.feature_names,
+                "dropped": builder.dropped,
+                "family": task.family,
+            }
+            say("features", f"{X.shape[1]} features; {df.height} rows; {len(folds)}-fold CV")
+        metric = primary_metric(task)
+
+        with stage("search") as rec:
+            budget = None
+            if self.time_budget is not None:
+                left = self.time_budget - (time.perf_counter() - started)
+                budget = max(1.0, _SEARCH_SHARE * left)
+            first = [default_config(n, task) for n in _SEEDED_LEARNERS if n in self.learners]
+            search = self._search(X, y, task, folds, metric, budget, first, storage_path)
+            rec.detail = {
+                "configs": search.counts,
+                "completed": len(search.trials),
+                "errors": len(search.errors),
+                "best_score": search.best.score,
+                "metric": metric,
+                "configs_per_minute": round(search.configs_per_minute, 1),
+                "workers": len(search.workers) or 1,
+            }
+            say(
+                "search",
+                f"{len(search.trials)} configurations completed "
+                f"({search.counts.get('pruned', 0)} pruned) in {search.wall_seconds:.1f} s; "
+                f"best CV {metric} {search.best.score:.4f} ({search.best.learner})",
+            )
+
+        with stage("refit") as rec:
+            members, weights, info = self._choose_ensemble(search, y, task, started)
+            calibrator = None
+            if self.calibrate and task.is_classification:
+                oof = search.oof.get(members[0][0]) if len(members) == 1 else info.get("_oof")
+                if oof is not None:
+                    calibrator = fit_calibrator(oof, y, seed=self.seed)
+            info.pop("_oof", None)
+            if len(members) == 1:
+                best = members[0][1]
+                model = fit_model(
+                    best.learner,
+                    best.params,
+                    df,
+                    task,
+                    self.seed,
+                    n_jobs=self.n_jobs,
+                    types=types,
+                    calibrator=calibrator,
+                )
+            else:
+                model = fit_ensemble(
+                    [(t.learner, t.params) for _, t in members],
+                    weights,
+                    df,
+                    task,
+                    self.seed,
+                    n_jobs=self.n_jobs,
+                    types=types,
+                    calibrator=calibrator,
+                )
+            info["calibrated"] = type(calibrator).__name__ if calibrator is not None else None
+            rec.detail = info
+            say(
+                "refit",
+                (
+                    f"ensemble of {len(members)} ({info['cv_score']:.4f} vs best single "
+                    f"{info['best_single']:.4f})"
+                    if len(members) > 1
+                    else f"{members[0][1].learner}"
+                )
+                + f" refitted on {df.height} rows"
+                + (f"; {info['calibrated']}" if calibrator is not None else ""),
+            )
+        self.model_, self.task_, self.search_, self.ensemble_ = model, task, search, info
+        self.fit_seconds_ = time.perf_counter() - started
+        return self
+
+    def _search(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        task: TaskInfo,
+        folds: list[tuple[np.ndarray, np.ndarray]],
+        metric: str,
+        budget: float | None,
+        first: list[dict[str, Any]],
+        storage_path: str | Path | None,
+    ) -> SearchResult:
+        if self.use_ray:
+            import tempfile
+
+            from fas_ray.distributed import ray_session, run_search
+
+            with contextlib.ExitStack() as stack:
+                if storage_path is None:
+                    storage_path = stack.enter_context(tempfile.TemporaryDirectory())
+                stack.enter_context(ray_session(self.settings or Settings()))
+                return run_search(
+                    X,
+                    y,
+                    task,
+                    folds,
+                    metric=metric,
+                    learners=self.learners,
+                    seed=self.seed,
+                    time_budget_s=budget,
+                    max_trials=self.max_trials,
+                    storage_path=Path(storage_path),
+                    first_configs=first,
+                )
+        start = time.perf_counter()
+        coordinator = SearchCoordinator(
+            self.learners,
+            self.seed,
+            max_trials=self.max_trials,
+            deadline=time.time() + budget if budget else None,
+            n_folds=len(folds),
+            first_configs=first,
+            task=task,
+        )
+        search_in_process(coordinator, X, y, task, folds, self.seed)
+        return search_result(
+            metric,
+            coordinator.results(),
+            coordinator.best_oof(),
+            coordinator.summary(),
+            wall_seconds=time.perf_counter() - start,
+            deterministic=self.max_trials is not None,
+        )
+
+    def _choose_ensemble(
+        self, search: SearchResult, y: np.ndarray, task: TaskInfo, started: float
+    ) -> tuple[list[tuple[int, Any]], list[float], dict[str, Any]]:
+        """The members (number, trial) and weights to refit, and what the choice was."""
+        best = search.best
+        single: list[tuple[int, Any]] = [(best.number, best)]
+        info: dict[str, Any] = {
+            "kind": "single",
+            "learner": best.learner,
+            "cv_score": best.score,
+            "best_single": best.score,
+        }
+        by_number = {t.number: t for t in search.trials}
+        candidates = [t for t in search.trials if t.number in search.oof]
+        if not self.ensemble or len(candidates) < 2:
+            return single, [1.0], info
+        preds = [search.oof[t.number] for t in candidates]
+        chosen = caruana_ensemble(preds, y, task, metric=primary_metric(task))
+        gain = chosen.score - chosen.best_single
+        if len(chosen.weights) < 2 or gain <= _ENSEMBLE_MIN_GAIN:
+            info["ensemble_cv_score"] = chosen.score
+            return single, [1.0], info
+        members = [(candidates[i].number, by_number[candidates[i].number]) for i in chosen.weights]
+        weights = [chosen.weights[i] for i in chosen.weights]
+        if self.time_budget is not None:  # keep the refit inside budget + 10 %
+            per_fold = sum(t.seconds for _, t in members) / self.cv_folds
+            left = 1.1 * self.time_budget - (time.perf_counter() - started)
+            if 1.5 * per_fold > left:
+                info["ensemble_skipped"] = f"refit of {len(members)} members would overrun"
+                return single, [1.0], info
+        info.update(
+            kind="ensemble",
+            learner="ensemble",
+            cv_score=chosen.score,
+            members=[
+                {"learner": t.learner, "trial_id": t.trial_id, "weight": w}
+                for (_, t), w in zip(members, weights, strict=True)
+            ],
+            _oof=ensemble_predict(chosen.weights, preds),
+        )
+        return members, weights, info
+
+    # ------------------------------------------------------------------ use
+    def _fitted(self) -> FittedModel:
+        if self.model_ is None:
+            raise ConfigError("This AutoML is not fitted yet; call fit(data) first.")
+        return self.model_
+
+    @property
+    def classes_(self) -> list[Any]:
+        """Class labels in the column order of :meth:`predict_proba`."""
+        return self._fitted().classes_
+
+    @property
+    def model(self) -> FittedModel:
+        """The refitted model (features + estimator or ensemble + calibrator)."""
+        return self._fitted()
+
+    def predict(self, data: Any) -> np.ndarray:
+        return self._fitted().predict(data)
+
+    def predict_proba(self, data: Any) -> np.ndarray:
+        return self._fitted().predict_proba(data)
+
+    def leaderboard(self) -> pl.DataFrame:
+        """Completed configurations, best first (rank, learner, CV score and spread, seconds,
+        params as JSON)."""
+        import json
+
+        self._fitted()
+        assert self.search_ is not None
+        rows = [
+            {
+                "rank": i + 1,
+                "trial_id": t.trial_id,
+                "learner": t.learner,
+                "score": t.score,
+                "score_std": t.score_std,
+                "seconds": t.seconds,
+                "params": json.dumps(t.params, sort_keys=True, default=str),
+            }
+            for i, t in enumerate(self.search_.trials)
+        ]
+        return pl.DataFrame(rows)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted AutoML to ``path`` (pickle; written to a temporary file, renamed)."""
+        self._fitted()
+        state = {k: v for k, v in self.__dict__.items() if k != "settings"}
+        payload = pickle.dumps({"format": _FORMAT, "state": state})
+        return atomic_write_bytes(Path(path), payload)
+
+
+def load(path: str | Path) -> AutoML:
+    """An AutoML written by :meth:`AutoML.save`.
+
+    Raises:
+        InputError: the file is missing or is not a saved fas-ray AutoML.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"'{path}' does not exist; give the path AutoML.save() wrote.")
+    try:
+        with open(path, "rb") as fh:
+            payload = pickle.load(fh)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        raise InputError(f"'{path}' is not a saved fas-ray AutoML ({exc}).") from None
+    if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+        raise InputError(f"'{path}' is not a saved fas-ray AutoML (format {_FORMAT}).")
+    automl = AutoML.__new__(AutoML)
+    automl.__dict__.update(payload["state"])
+    automl.settings = None
+    return automl

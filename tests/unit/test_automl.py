@@ -1,0 +1,136 @@
+"""The Python API, searching in this process (the Ray Tune search is tested in integration)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, make_classification
+
+import fas_ray
+from fas_ray import AutoML, ConfigError, InputError
+
+
+@pytest.fixture(scope="module")
+def cancer() -> pd.DataFrame:
+    return load_breast_cancer(as_frame=True).frame
+
+
+def test_fit_predict_proba_leaderboard_save_load(cancer: pd.DataFrame, tmp_path: Path) -> None:
+    automl = AutoML(max_trials=6, time_budget=None, use_ray=False, learners=["lightgbm", "linear"])
+    assert automl.fit(cancer) is automl  # target found by name: "target"
+    assert automl.task_ is not None and automl.task_.subtype == "binary"
+    assert automl.classes_ == [0, 1]
+    proba = automl.predict_proba(cancer.head(20))
+    assert proba.shape == (20, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    pred = automl.predict(cancer.head(20))
+    assert set(pred.tolist()) <= {0, 1}
+    board = automl.leaderboard()
+    assert board.columns[:3] == ["rank", "trial_id", "learner"]
+    assert board["score"].to_list() == sorted(board["score"].to_list(), reverse=True)
+    assert set(board["learner"]) <= {"lightgbm", "linear"}
+    path = automl.save(tmp_path / "model.fasray")
+    again = fas_ray.load(path)
+    np.testing.assert_array_equal(again.predict_proba(cancer), automl.predict_proba(cancer))
+    assert again.leaderboard().equals(board)
+
+
+def test_trial_budget_is_deterministic(cancer: pd.DataFrame) -> None:
+    def run() -> tuple[pl.DataFrame, np.ndarray]:
+        automl = AutoML(
+            "target",
+            max_trials=6,
+            time_budget=None,
+            seed=4,
+            use_ray=False,
+            learners=["lightgbm", "linear"],
+        )
+        automl.fit(pl.from_pandas(cancer))
+        return automl.leaderboard().drop("seconds"), automl.predict_proba(cancer)
+
+    (board_a, proba_a), (board_b, proba_b) = run(), run()
+    assert board_a.equals(board_b)
+    np.testing.assert_array_equal(proba_a, proba_b)
+
+
+def test_time_budget_covers_the_whole_fit(cancer: pd.DataFrame) -> None:
+    start = time.perf_counter()
+    automl = AutoML("target", time_budget=6, use_ray=False).fit(cancer)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 6 * 1.1 + 3, elapsed  # generous slack here; bench/automl.py measures it
+    assert automl.fit_seconds_ <= elapsed
+    assert len(automl.leaderboard()) >= 1
+
+
+def test_regression_and_multiclass() -> None:
+    diabetes = load_diabetes(as_frame=True).frame
+    reg = AutoML("target", max_trials=4, time_budget=None, use_ray=False).fit(diabetes)
+    assert reg.task_ is not None and reg.task_.kind == "regression"
+    assert reg.predict(diabetes).dtype == np.float64
+    with pytest.raises(TypeError):
+        reg.predict_proba(diabetes)
+    iris = load_iris(as_frame=True).frame
+    iris["target"] = iris["target"].map({0: "setosa", 1: "versicolor", 2: "virginica"})
+    clf = AutoML(max_trials=4, time_budget=None, use_ray=False).fit(iris)
+    assert clf.classes_ == ["setosa", "versicolor", "virginica"]
+    assert set(clf.predict(iris)) <= set(clf.classes_)
+
+
+def _synthetic(seed: int) -> pl.DataFrame:
+    X, y = make_classification(
+        n_samples=400, n_features=20, n_informative=6, flip_y=0.08, random_state=seed
+    )
+    frame = pl.DataFrame({f"f{i}": X[:, i] for i in range(X.shape[1])})
+    return frame.with_columns(pl.Series("target", y))
+
+
+def _fit_small(frame: pl.DataFrame, **kwargs: object) -> AutoML:
+    return AutoML(
+        "target",
+        max_trials=12,
+        time_budget=None,
+        seed=1,
+        use_ray=False,
+        learners=["lightgbm", "linear"],
+        **kwargs,  # type: ignore[arg-type]
+    ).fit(frame)
+
+
+def test_ensemble_is_chosen_when_it_beats_the_best_single_model() -> None:
+    automl = _fit_small(_synthetic(1))  # here boosting and a linear model complement each other
+    info = automl.ensemble_
+    assert info["kind"] == "ensemble" and automl.model.is_ensemble
+    assert len(info["members"]) >= 2
+    assert info["cv_score"] > info["best_single"]
+    assert sum(m["weight"] for m in info["members"]) == pytest.approx(1.0)
+    assert automl.predict_proba(_synthetic(1)).shape == (400, 2)
+
+    kept_single = _fit_small(_synthetic(3))  # here no ensemble beats the best model
+    assert kept_single.ensemble_["kind"] == "single"
+    assert kept_single.ensemble_["ensemble_cv_score"] <= kept_single.ensemble_["best_single"] + 1e-4
+    assert not kept_single.model.is_ensemble
+    assert _fit_small(_synthetic(1), ensemble=False).ensemble_["kind"] == "single"
+
+
+def test_bad_arguments_and_files(cancer: pd.DataFrame, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="time_budget or max_trials"):
+        AutoML(time_budget=None)
+    with pytest.raises(ConfigError, match="Unknown learner 'svm'"):
+        AutoML(learners=["svm"])
+    with pytest.raises(ConfigError, match="not fitted"):
+        AutoML().predict(cancer)
+    with pytest.raises(InputError, match="empty"):
+        AutoML(use_ray=False).fit(pl.DataFrame())
+    with pytest.raises(InputError, match="nope"):
+        AutoML("nope", use_ray=False, max_trials=1).fit(cancer)
+    garbage = tmp_path / "x.fasray"
+    garbage.write_bytes(b"not a pickle")
+    with pytest.raises(InputError, match="not a saved fas-ray AutoML"):
+        fas_ray.load(garbage)
+    with pytest.raises(InputError, match="does not exist"):
+        fas_ray.load(tmp_path / "missing.fasray")
