@@ -1,5 +1,5 @@
 """Feature building, fitted on training rows and saved with the model."""
 
-from fas_ray.features._tabular import ColumnSpec, FeatureBuilder, to_polars
+from fas_ray.features._tabular import ColumnSpec, FeatureBuilder, estimator_options, to_polars
 
-__all__ = ["ColumnSpec", "FeatureBuilder", "to_polars"]
+__all__ = ["ColumnSpec", "FeatureBuilder", "estimator_options", "to_polars"]

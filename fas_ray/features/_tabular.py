@@ -4,6 +4,11 @@
 fill value and (for categoricals) its categories; ``transform`` turns any frame with those columns
 into a float matrix. Column names are normalised first, so prediction input may use either the
 original or the normalised spelling.
+
+Per kind: numbers and booleans as they are; categoricals as ordinal codes (``-1`` for a category
+not among the training ones), which tree learners use directly and the linear learner one-hot
+encodes (:func:`estimator_options`); datetimes as year, month, day, day of week and hour; free
+text as TF-IDF columns ``<column>__tfidf__<term>`` (:mod:`fas_ray.features._text`).
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from fas_ray.etl import (
     standardise_text,
 )
 from fas_ray.exceptions import InputError
+from fas_ray.features._text import fit_tfidf, is_free_text, terms_per_column, tfidf_matrix
 
-__all__ = ["ColumnSpec", "FeatureBuilder", "to_polars"]
+__all__ = ["ColumnSpec", "FeatureBuilder", "estimator_options", "to_polars"]
 
-ColumnKind = Literal["numeric", "boolean", "categorical", "datetime"]
+ColumnKind = Literal["numeric", "boolean", "categorical", "datetime", "text"]
 _MAX_CATEGORIES = 1000
 _DATETIME_PARTS = ("year", "month", "day", "dayofweek", "hour")
 
@@ -62,10 +68,14 @@ class ColumnSpec:
     dtype: str
     fill: Any = None
     categories: list[Any] = field(default_factory=list)
+    vectorizer: Any = field(default=None, repr=False, compare=False)  # text: fitted TF-IDF
 
     def feature_names(self) -> list[str]:
         if self.kind == "datetime":
             return [f"{self.name}__{part}" for part in _DATETIME_PARTS]
+        if self.kind == "text":
+            terms = self.vectorizer.get_feature_names_out()
+            return [f"{self.name}__tfidf__{term}" for term in terms]
         return [self.name]
 
 
@@ -89,8 +99,9 @@ class FeatureBuilder:
     Args:
         target: normalised name of the target column (never a feature).
         types: the ETL's inferred column types; prediction input is converted the same way
-            (numeric, boolean and date text), and identifier, constant, empty and free-text
-            columns are not features.
+            (numeric, boolean and date text); identifier, constant and empty columns are not
+            features, and free-text columns become TF-IDF features. Columns without an ETL type
+            are free text by the rule in :mod:`fas_ray.features._text`.
     """
 
     target: str
@@ -106,6 +117,16 @@ class FeatureBuilder:
     def input_columns(self) -> list[str]:
         return [spec.name for spec in self.columns]
 
+    @property
+    def categorical_indices(self) -> list[int]:
+        """Positions in the feature matrix of the categorical code columns."""
+        positions, start = [], 0
+        for spec in self.columns:
+            if spec.kind == "categorical":
+                positions.append(start)
+            start += len(spec.feature_names())
+        return positions
+
     def fit(self, df: pl.DataFrame) -> FeatureBuilder:
         """Learn column kinds, fill values and categories from ``df`` (training rows)."""
         df = self._prepare(df)
@@ -118,10 +139,10 @@ class FeatureBuilder:
             if semantic in ("identifier", "constant", "empty"):
                 self.dropped[name] = semantic
                 continue
-            if semantic == "text":
-                self.dropped[name] = "free text (text features are not built yet)"
-                continue
             series = df[name]
+            if semantic == "text" or (semantic is None and is_free_text(series)):
+                self.columns.append(ColumnSpec(name=name, kind="text", dtype=str(series.dtype)))
+                continue
             kind = _kind(series)
             if kind is None:
                 self.dropped[name] = f"unsupported type {series.dtype}"
@@ -141,6 +162,7 @@ class FeatureBuilder:
                 if spec.fill is not None:
                     spec.fill = str(spec.fill)
             self.columns.append(spec)
+        self._fit_text(df)
         if not self.columns:
             raise InputError(
                 "No usable feature columns remain after dropping the target, constant and "
@@ -166,6 +188,16 @@ class FeatureBuilder:
             blocks.append(_encode(df[spec.name], spec))
         return np.column_stack(blocks) if blocks else np.empty((df.height, 0))
 
+    def _fit_text(self, df: pl.DataFrame) -> None:
+        """Fit one TF-IDF vectorizer per text column; drop those with no recurring term."""
+        text = [spec for spec in self.columns if spec.kind == "text"]
+        max_features = terms_per_column(len(text))
+        for spec in text:
+            spec.vectorizer = fit_tfidf(df[spec.name], max_features)
+            if spec.vectorizer is None:
+                self.dropped[spec.name] = "free text with no word in two or more rows"
+        self.columns = [s for s in self.columns if s.kind != "text" or s.vectorizer is not None]
+
     def _prepare(self, df: pl.DataFrame) -> pl.DataFrame:
         """Normalised names; with ETL types, stripped text converted like the ETL did."""
         df = _normalised(df)
@@ -173,6 +205,22 @@ class FeatureBuilder:
             return df
         known = {k: v for k, v in self.types.items() if k in df.columns and k != self.target}
         return apply_types(standardise_text(df), known)
+
+
+def estimator_options(learner: str, builder: FeatureBuilder) -> dict[str, Any]:
+    """Keyword arguments for ``make_estimator`` that depend on the features.
+
+    The linear learner one-hot encodes the categorical code columns (``categorical=``); tree
+    learners take the codes as they are, so they get nothing.
+
+    Example:
+        >>> est = get_learner(name).make_estimator(
+        ...     params, task, seed, **estimator_options(name, builder)
+        ... )  # doctest: +SKIP
+    """
+    if learner == "linear":
+        return {"categorical": builder.categorical_indices}
+    return {}
 
 
 def _normalised(df: pl.DataFrame) -> pl.DataFrame:
@@ -188,6 +236,8 @@ def _encode(series: pl.Series, spec: ColumnSpec) -> np.ndarray:
             if spec.fill is not None:
                 col = col.fill_null(float(spec.fill))
             return col.to_numpy().astype(np.float64).reshape(-1, 1)
+        if spec.kind == "text":
+            return tfidf_matrix(spec.vectorizer, series)
         if spec.kind == "categorical":
             col = series.cast(pl.String, strict=True)
             if spec.fill is not None:

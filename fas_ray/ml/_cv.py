@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 
 from fas_ray.ml._metrics import score
 from fas_ray.ml._task import TaskInfo
@@ -44,10 +44,27 @@ def full_proba(estimator: Any, proba: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def make_folds(
-    task: TaskInfo, y: np.ndarray, n_folds: int, seed: int
+    task: TaskInfo,
+    y: np.ndarray,
+    n_folds: int,
+    seed: int,
+    order: np.ndarray | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Stratified folds for classification (fewer if a class is rarer than ``n_folds``), plain
-    shuffled k-fold for regression."""
+    shuffled k-fold for regression.
+
+    For a time-series task with ``order`` (one sortable value per row, e.g.
+    :func:`~fas_ray.ml._split.time_order`): expanding-window folds as ``TimeSeriesSplit``
+    makes them over the rows sorted by ``order``, so every validation fold comes after its
+    training rows. The earliest rows are then in no validation fold, and rows with equal
+    ``order`` values may fall on both sides of a fold boundary.
+
+    Raises:
+        ValueError: ``order`` has not one value per row, or a time-ordered split has under
+            three rows.
+    """
+    if task.family == "time_series" and order is not None:
+        return _time_ordered_folds(np.asarray(order), len(y), n_folds)
     if task.is_classification:
         smallest = int(np.bincount(y.astype(np.int64)).min())
         k = max(2, min(n_folds, smallest))
@@ -57,6 +74,21 @@ def make_folds(
         return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(y))
     k = max(2, min(n_folds, len(y)))
     return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(y))
+
+
+def _time_ordered_folds(
+    order: np.ndarray, n_rows: int, n_folds: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    if order.shape != (n_rows,):
+        raise ValueError(f"'order' has shape {order.shape}; expected one value per row ({n_rows}).")
+    if n_rows < 3:
+        raise ValueError(f"Time-ordered folds need at least 3 rows; got {n_rows}.")
+    by_time = np.argsort(order, kind="stable")
+    splitter = TimeSeriesSplit(n_splits=max(2, min(n_folds, n_rows - 1)))
+    return [
+        (np.sort(by_time[train]), np.sort(by_time[valid]))
+        for train, valid in splitter.split(by_time)
+    ]
 
 
 def cross_val_score(

@@ -112,3 +112,39 @@ def test_out_of_fold_probabilities_keep_a_column_for_classes_missing_in_training
     )
     assert result.oof is not None and result.oof.shape == (12, 3)
     assert (result.oof[10:, 2] == 0).all(), "class 2 was never seen by the first fold's model"
+
+
+TIME_SERIES = TaskInfo("regression", "regression", "y", family="time_series")
+
+
+@pytest.mark.parametrize(
+    "task", [TIME_SERIES, TaskInfo("classification", "binary", "y", [0, 1], family="time_series")]
+)
+def test_time_series_folds_are_time_ordered(task: TaskInfo) -> None:
+    n = 60
+    order = np.random.default_rng(0).permutation(n) * 1_000  # e.g. timestamps, rows shuffled
+    y = np.arange(n) % 2
+    folds = make_folds(task, y, n_folds=4, seed=0, order=order)
+    assert len(folds) == 4
+    previous_train: set[int] = set()
+    for train, valid in folds:
+        assert order[train].max() < order[valid].min(), "validation comes after training"
+        assert previous_train <= set(train.tolist()), "expanding window"
+        previous_train = set(train.tolist())
+    valid_rows = np.concatenate([valid for _, valid in folds])
+    assert len(set(valid_rows.tolist())) == len(valid_rows) == 48
+
+
+def test_order_is_ignored_unless_the_task_is_a_time_series() -> None:
+    y = np.linspace(0.0, 1.0, 30)
+    order = np.arange(30)[::-1]
+    plain = make_folds(REGRESSION, y, 5, seed=0)
+    for task, kwargs in [(REGRESSION, {"order": order}), (TIME_SERIES, {})]:
+        folds = make_folds(task, y, 5, seed=0, **kwargs)
+        assert all(np.array_equal(a[1], b[1]) for a, b in zip(plain, folds, strict=True))
+
+
+def test_time_series_folds_check_the_order() -> None:
+    with pytest.raises(ValueError, match="one value per row"):
+        make_folds(TIME_SERIES, np.zeros(10), 3, seed=0, order=np.arange(9))
+    assert len(make_folds(TIME_SERIES, np.zeros(3), 5, seed=0, order=np.arange(3))) == 2

@@ -206,3 +206,121 @@ def test_to_polars_rejects_other_types(bad: Any, needle: str) -> None:
     with pytest.raises(InputError, match=needle) as info:
         to_polars(bad)
     assert "\n" not in str(info.value)
+
+
+# -- free text: TF-IDF features ----------------------------------------------------------------
+
+
+def _reviews(n: int = 40) -> pl.DataFrame:
+    """A free-text column whose words reveal the label, and a categorical one."""
+    labels = [i % 2 for i in range(n)]
+    text = [
+        f"the {'great' if y else 'awful'} parcel {i} came on {['monday', 'friday'][i % 3 == 0]}"
+        for i, y in enumerate(labels)
+    ]
+    return pl.DataFrame(
+        {"Review": text, "Shop": ["north", "south", "east", "west"] * (n // 4), "Label": labels}
+    )
+
+
+def test_free_text_becomes_tfidf_columns() -> None:
+    train = _reviews()
+    builder = FeatureBuilder(target="label").fit(train)
+    assert [(s.name, s.kind) for s in builder.columns] == [
+        ("review", "text"),
+        ("shop", "categorical"),
+    ]
+    names = builder.feature_names
+    assert "review__tfidf__great" in names and "review__tfidf__awful" in names
+    assert "review__tfidf__the great" in names, "bigrams too"
+    assert not any(name.startswith("review__tfidf__1") for name in names), "seen in one row only"
+    X = builder.transform(train)
+    assert X.shape == (train.height, len(names)) and X.dtype == np.float64
+    great = X[:, names.index("review__tfidf__great")]
+    np.testing.assert_array_equal(great > 0, train["Label"].to_numpy() == 1)
+
+
+def test_etl_text_type_makes_a_column_text() -> None:
+    from fas_ray.etl import ColumnType
+
+    notes = ["ok fine", "bad one", "ok two", "bad fine"] * 5  # too short for the text rule
+    train = pl.DataFrame({"note": notes, "y": [0, 1] * 10})
+    types = {"note": ColumnType("note", "text", "String", "String")}
+    assert FeatureBuilder(target="y").fit(train).columns[0].kind == "categorical"
+    builder = FeatureBuilder(target="y", types=types).fit(train)
+    assert builder.columns[0].kind == "text"
+    assert "note__tfidf__ok" in builder.feature_names
+
+
+def test_tfidf_transform_of_new_rows_matches_training() -> None:
+    train = _reviews()
+    builder = FeatureBuilder(target="label").fit(train)
+    X = builder.transform(train)
+    np.testing.assert_array_equal(builder.transform(train.slice(5, 3).drop("Label")), X[5:8])
+    new = builder.transform(
+        {"review": [None, "entirely unseen words here"], "shop": ["north", "north"]}
+    )
+    text_columns = [i for i, n in enumerate(builder.feature_names) if "__tfidf__" in n]
+    assert (new[:, text_columns] == 0).all(), "nulls and unseen words give all-zero TF-IDF"
+
+
+def test_tfidf_builder_survives_pickling() -> None:
+    import pickle
+
+    train = _reviews()
+    builder = FeatureBuilder(target="label").fit(train)
+    loaded = pickle.loads(pickle.dumps(builder))
+    assert loaded.feature_names == builder.feature_names
+    np.testing.assert_array_equal(loaded.transform(train), builder.transform(train))
+
+
+def test_tfidf_vocabulary_is_bounded() -> None:
+    from fas_ray.features._text import MAX_TERMS_PER_COLUMN, MAX_TERMS_TOTAL, terms_per_column
+
+    words = [f"word{i}" for i in range(300)]
+    text = [" ".join(words[j] for j in range(i, 300, 7)) for i in range(14)]
+    builder = FeatureBuilder(target="y").fit(pl.DataFrame({"t": text, "y": [0, 1] * 7}))
+    assert len(builder.feature_names) == MAX_TERMS_PER_COLUMN
+    assert terms_per_column(1) == MAX_TERMS_PER_COLUMN
+    assert terms_per_column(10) * 10 <= MAX_TERMS_TOTAL
+    assert terms_per_column(10_000) == 1
+
+
+def test_text_without_recurring_words_is_dropped() -> None:
+    text = [f"alpha{i} beta{i} gamma{i}" for i in range(10)]
+    df = pl.DataFrame({"t": text, "x": [float(i) for i in range(10)], "y": [0, 1] * 5})
+    builder = FeatureBuilder(target="y").fit(df)
+    assert builder.input_columns == ["x"]
+    assert "t" in builder.dropped
+
+
+# -- categoricals: codes for trees, one-hot for the linear learner -----------------------------
+
+
+def test_categorical_indices_and_estimator_options(builder: FeatureBuilder) -> None:
+    from fas_ray.features import estimator_options
+
+    assert builder.categorical_indices == [1]
+    assert estimator_options("linear", builder) == {"categorical": [1]}
+    assert estimator_options("lightgbm", builder) == {}
+    text_builder = FeatureBuilder(target="label").fit(_reviews())
+    position = text_builder.feature_names.index("shop")
+    assert position > 0 and text_builder.categorical_indices == [position]
+
+
+def test_linear_learner_one_hot_encodes_categorical_codes() -> None:
+    from fas_ray.ml import TaskInfo, get_learner
+
+    task = TaskInfo("classification", "binary", "y", [0, 1])
+    codes = np.tile([0.0, 1.0, 2.0], 20)
+    X = np.column_stack([np.linspace(0.0, 1.0, 60), codes])
+    y = (codes == 1).astype(np.int64)  # not monotone in the code: ordinal can't separate it
+    linear = get_learner("linear")
+    plain = linear.make_estimator({"regularization": 1e-3}, task, 0).fit(X, y)
+    onehot = linear.make_estimator({"regularization": 1e-3}, task, 0, categorical=[1]).fit(X, y)
+    assert plain.score(X, y) < 0.9
+    assert onehot.score(X, y) == 1.0
+    unknown = np.array([[0.5, -1.0], [0.5, 7.0]])
+    assert onehot.predict_proba(unknown).shape == (2, 2), "unknown codes encode as all zeros"
+    encoded = onehot[:-1].transform(unknown)
+    assert (encoded[:, :3] == 0).all()

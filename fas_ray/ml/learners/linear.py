@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fas_ray.ml._space import Domain, FloatDomain
@@ -9,6 +10,8 @@ from fas_ray.ml._task import TaskInfo
 from fas_ray.ml.learners._base import balance_defaults, balance_space, pop_balanced
 
 __all__ = ["LinearLearner"]
+
+MAX_ONEHOT_CATEGORIES = 100  # per categorical column; rarer codes share one "infrequent" column
 
 
 class LinearLearner:
@@ -32,11 +35,19 @@ class LinearLearner:
         *,
         balanced: bool = False,
         device: str = "cpu",
+        categorical: Sequence[int] = (),
     ) -> Any:
-        """A ``StandardScaler`` + model pipeline (``device`` is ignored: CPU only)."""
+        """A ``StandardScaler`` + model pipeline (``device`` is ignored: CPU only).
+
+        Args:
+            categorical: columns of ordinal category codes (``FeatureBuilder``'s
+                ``categorical_indices``); they are one-hot encoded first, and a code not seen in
+                training (such as ``-1``, an unknown category) encodes as all zeros.
+        """
+        from sklearn.compose import ColumnTransformer
         from sklearn.linear_model import LogisticRegression, Ridge
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
+        from sklearn.pipeline import Pipeline, make_pipeline
+        from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
         params, balanced = pop_balanced(params, task, balanced)
         strength = float(params["regularization"])
@@ -49,4 +60,13 @@ class LinearLearner:
             )
         else:
             model = Ridge(alpha=strength, random_state=seed)
-        return make_pipeline(StandardScaler(), model)
+        scaled = make_pipeline(StandardScaler(), model)
+        if not categorical:
+            return scaled
+        onehot = OneHotEncoder(
+            handle_unknown="ignore", max_categories=MAX_ONEHOT_CATEGORIES, sparse_output=False
+        )
+        encode = ColumnTransformer([("onehot", onehot, list(categorical))], remainder="passthrough")
+        # nested, so the outer pipeline's last step has no ``coef_``: SHAP then explains the
+        # model over the builder's features, not over the one-hot columns
+        return Pipeline([("encode", encode), ("model", scaled)])
