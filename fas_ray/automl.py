@@ -29,7 +29,7 @@ import polars as pl
 from fas_ray.config import ALL_LEARNERS, Settings
 from fas_ray.etl import ColumnType
 from fas_ray.exceptions import ConfigError, InputError
-from fas_ray.features import FeatureBuilder, to_polars
+from fas_ray.features import FeatureBuilder, estimator_options, to_polars
 from fas_ray.ml import (
     FittedModel,
     TaskInfo,
@@ -45,6 +45,7 @@ from fas_ray.ml import (
     primary_metric,
 )
 from fas_ray.ml._model import encode_target
+from fas_ray.ml._split import time_order, time_order_column
 from fas_ray.search import SearchCoordinator, SearchResult, search_in_process, search_result
 from fas_ray.storage import atomic_write_bytes
 
@@ -188,13 +189,19 @@ class AutoML:
             builder = FeatureBuilder(target=target, types=dict(types or {})).fit(df)
             X = builder.transform(df)
             y = encode_target(task, df[target])
-            folds = make_folds(task, y, self.cv_folds, self.seed)
+            time_column = (
+                time_order_column(df, types, target) if task.family == "time_series" else None
+            )
+            order = time_order(df, time_column) if time_column else None
+            folds = make_folds(task, y, self.cv_folds, self.seed, order=order)
+            options = {name: estimator_options(name, builder) for name in self.learners}
             rec.detail = {
                 "rows": df.height,
                 "dropped_null_target": before - df.height,
                 "features": builder.feature_names,
                 "dropped": builder.dropped,
                 "family": task.family,
+                **({"time_order": time_column} if time_column else {}),
             }
             say("features", f"{X.shape[1]} features; {df.height} rows; {len(folds)}-fold CV")
         metric = primary_metric(task)
@@ -205,7 +212,7 @@ class AutoML:
                 left = self.time_budget - (time.perf_counter() - started)
                 budget = max(1.0, _SEARCH_SHARE * left)
             first = [default_config(n, task) for n in _SEEDED_LEARNERS if n in self.learners]
-            search = self._search(X, y, task, folds, metric, budget, first, storage_path)
+            search = self._search(X, y, task, folds, metric, budget, first, storage_path, options)
             rec.detail = {
                 "configs": search.counts,
                 "completed": len(search.trials),
@@ -223,9 +230,13 @@ class AutoML:
             )
 
         with stage("refit") as rec:
-            members, weights, info = self._choose_ensemble(search, y, task, started)
+            # time-ordered folds never validate the earliest rows: no OOF-based ensemble or
+            # calibration there
+            members, weights, info = self._choose_ensemble(
+                search, y, task, started, allowed=time_column is None
+            )
             calibrator = None
-            if self.calibrate and task.is_classification:
+            if self.calibrate and task.is_classification and time_column is None:
                 oof = search.oof.get(members[0][0]) if len(members) == 1 else info.get("_oof")
                 if oof is not None:
                     calibrator = fit_calibrator(oof, y, seed=self.seed)
@@ -280,6 +291,7 @@ class AutoML:
         budget: float | None,
         first: list[dict[str, Any]],
         storage_path: str | Path | None,
+        options: dict[str, dict[str, Any]],
     ) -> SearchResult:
         if self.use_ray:
             import tempfile
@@ -302,6 +314,7 @@ class AutoML:
                     max_trials=self.max_trials,
                     storage_path=Path(storage_path),
                     first_configs=first,
+                    options_by_learner=options,
                 )
         start = time.perf_counter()
         coordinator = SearchCoordinator(
@@ -313,7 +326,7 @@ class AutoML:
             first_configs=first,
             task=task,
         )
-        search_in_process(coordinator, X, y, task, folds, self.seed)
+        search_in_process(coordinator, X, y, task, folds, self.seed, options_by_learner=options)
         return search_result(
             metric,
             coordinator.results(),
@@ -324,7 +337,12 @@ class AutoML:
         )
 
     def _choose_ensemble(
-        self, search: SearchResult, y: np.ndarray, task: TaskInfo, started: float
+        self,
+        search: SearchResult,
+        y: np.ndarray,
+        task: TaskInfo,
+        started: float,
+        allowed: bool = True,
     ) -> tuple[list[tuple[int, Any]], list[float], dict[str, Any]]:
         """The members (number, trial) and weights to refit, and what the choice was."""
         best = search.best
@@ -337,7 +355,7 @@ class AutoML:
         }
         by_number = {t.number: t for t in search.trials}
         candidates = [t for t in search.trials if t.number in search.oof]
-        if not self.ensemble or len(candidates) < 2:
+        if not self.ensemble or not allowed or len(candidates) < 2:
             return single, [1.0], info
         preds = [search.oof[t.number] for t in candidates]
         chosen = caruana_ensemble(preds, y, task, metric=primary_metric(task))

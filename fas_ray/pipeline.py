@@ -35,10 +35,11 @@ from fas_ray.ml import (
     TaskInfo,
     classification_metrics,
     detect_task,
+    detect_task_from_frame,
     regression_metrics,
 )
 from fas_ray.ml._model import encode_target
-from fas_ray.ml._split import holdout_split
+from fas_ray.ml._split import holdout_split, time_order_column
 from fas_ray.registry import SQLiteRegistry
 from fas_ray.storage import DataRoot, write_json, write_parquet_atomic
 
@@ -355,12 +356,25 @@ def run_pipeline(
 
             df = canonical_order(pl.read_parquet(silver))
             rows_with_target = df.filter(pl.col(target).is_not_null())
-            split_task = detect_task(rows_with_target[target], target, task_override=spec.task)
-            train, holdout = holdout_split(rows_with_target, split_task, spec.test_size, spec.seed)
+            split_task = detect_task_from_frame(
+                rows_with_target,
+                target,
+                {k: str(v.semantic) for k, v in types.items()},
+                task_override=spec.task,
+            )
+            time_column = (
+                time_order_column(rows_with_target, types, target)
+                if split_task.family == "time_series"
+                else None
+            )
+            train, holdout = holdout_split(
+                rows_with_target, split_task, spec.test_size, spec.seed, order_column=time_column
+            )
             split = {
                 "train_rows": train.height,
                 "holdout_rows": holdout.height,
                 "dropped_null_target": df.height - rows_with_target.height,
+                "split": f"time-ordered by '{time_column}'" if time_column else "random",
             }
 
             @contextlib.contextmanager

@@ -60,6 +60,8 @@ def _worker(
     coordinator: Any,
     rungs: list[int],
     deadline: float | None,
+    prefetch: bool,
+    options_by_learner: dict[str, dict[str, Any]],
 ) -> None:
     slot = config["slot"]
     name = f"w{slot['worker']}"
@@ -72,14 +74,19 @@ def _worker(
         return bool(ray.get(coordinator.report.remote(number, folds_done, running_mean)))
 
     done, best, last = 0, -np.inf, time.monotonic()
+    pending = coordinator.ask.remote()
     while True:
-        ticket = ray.get(coordinator.ask.remote())
+        ticket = ray.get(pending)
         if ticket == "done":
             break
         if ticket == "wait":
             time.sleep(_WAIT_S)
+            pending = coordinator.ask.remote()
             continue
         assert isinstance(ticket, Ticket)
+        # anytime mode: ask for the next configuration now, so sampling it overlaps this CV
+        # (deterministic mode must not: a batch's tickets belong to every worker)
+        pending = coordinator.ask.remote() if prefetch else None
         result, oof = evaluate_config(
             ticket,
             X,
@@ -92,8 +99,11 @@ def _worker(
             deadline=deadline,
             worker=name,
             learner_options=options if result_wants_gpu(ticket) else None,
+            options_by_learner=options_by_learner,
         )
         coordinator.tell.remote(result, oof)  # ordered before this worker's next ask
+        if pending is None:
+            pending = coordinator.ask.remote()
         done += 1
         if result.state == "complete":
             best = max(best, result.score)
@@ -127,6 +137,8 @@ def run_search(
     prune: bool = True,
     first_configs: list[dict[str, Any]] | None = None,
     keep_oof: int = 20,
+    fixed: dict[str, Any] | None = None,
+    options_by_learner: dict[str, dict[str, Any]] | None = None,
 ) -> SearchResult:
     """Search for the configuration with the best mean CV ``metric`` (higher is better).
 
@@ -155,6 +167,7 @@ def run_search(
         keep_oof=keep_oof,
         first_configs=first_configs or [],
         task=task,
+        fixed=fixed,
     )
     rungs = SearchCoordinator._rung_folds(len(folds), 3)
     slots = [
@@ -172,6 +185,8 @@ def run_search(
             coordinator=coordinator,
             rungs=rungs,
             deadline=hard_deadline,
+            prefetch=max_trials is None,
+            options_by_learner=options_by_learner or {},
         ),
         resources=_slot_resources,  # type: ignore[arg-type]
     )

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from fas_ray.etl import ColumnType
-from fas_ray.features import FeatureBuilder, to_polars
+from fas_ray.features import FeatureBuilder, estimator_options, to_polars
 from fas_ray.ml._ensemble import VotingEnsemble
 from fas_ray.ml._task import TaskInfo
 from fas_ray.ml.learners import get_learner
@@ -103,7 +103,9 @@ def fit_model(
     builder = FeatureBuilder(target=task.target, types=dict(types or {})).fit(train)
     X = builder.transform(train)
     y = encode_target(task, train[task.target])
-    est = get_learner(learner).make_estimator(params, task, seed, n_jobs=n_jobs)
+    est = get_learner(learner).make_estimator(
+        params, task, seed, n_jobs=n_jobs, **estimator_options(learner, builder)
+    )
     est.fit(X, y)
     return FittedModel(builder, est, task, learner, dict(params), calibrator=calibrator)
 
@@ -136,7 +138,9 @@ def fit_ensemble(
     y = encode_target(task, train[task.target])
     estimators = []
     for (learner, params), _ in kept:
-        est = get_learner(learner).make_estimator(params, task, seed, n_jobs=n_jobs)
+        est = get_learner(learner).make_estimator(
+            params, task, seed, n_jobs=n_jobs, **estimator_options(learner, builder)
+        )
         estimators.append(est.fit(X, y))
     total = sum(w for _, w in kept)
     n_classes = len(task.classes) if task.is_classification else None

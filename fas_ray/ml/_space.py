@@ -84,19 +84,25 @@ Domain = IntDomain | FloatDomain | CategoricalDomain
 
 
 def suggest_config(
-    trial: _Trial, learners: Sequence[str], task: TaskInfo | None = None
+    trial: _Trial,
+    learners: Sequence[str],
+    task: TaskInfo | None = None,
+    fixed: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Sample ``{"learner": name, "<name>.<param>": value, ...}`` through an Optuna trial.
 
     With ``task``, each learner's space for that task (an imbalanced classification task adds
-    the ``balanced`` switch).
+    the ``balanced`` switch). ``fixed`` maps ``"<learner>.<param>"`` names to values that are
+    set instead of sampled (e.g. ``{"lightgbm.n_estimators": 200}``).
     """
     from fas_ray.ml.learners import get_learner
 
+    fixed = fixed or {}
     name = trial.suggest_categorical("learner", list(learners))
     config: dict[str, Any] = {"learner": name}
     for param, domain in get_learner(name).search_space(task).items():
-        config[f"{name}.{param}"] = domain.suggest(trial, f"{name}.{param}")
+        key = f"{name}.{param}"
+        config[key] = fixed[key] if key in fixed else domain.suggest(trial, key)
     return config
 
 

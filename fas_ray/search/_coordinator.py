@@ -96,6 +96,7 @@ class SearchCoordinator:
         first_configs: configurations to evaluate first (e.g. library defaults), in order.
         task: the task, so that learners' spaces fit it (an imbalanced classification adds the
             ``balanced`` class-weight switch).
+        fixed: ``"<learner>.<param>"`` values set instead of sampled.
     """
 
     def __init__(
@@ -113,10 +114,12 @@ class SearchCoordinator:
         keep_oof: int = 20,
         first_configs: Sequence[dict[str, Any]] = (),
         task: TaskInfo | None = None,
+        fixed: dict[str, Any] | None = None,
     ) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.learners = list(learners)
         self.task = task
+        self.fixed = dict(fixed or {})
         self.deterministic = max_trials is not None
         self.max_trials = max_trials
         self.deadline = deadline
@@ -175,7 +178,7 @@ class SearchCoordinator:
             self._flush_batch()
             return self.ask()
         trial = self.study.ask()
-        config = suggest_config(trial, self.learners, self.task)
+        config = suggest_config(trial, self.learners, self.task, self.fixed)
         self._trials[trial.number] = trial
         self._configs[trial.number] = config
         self._handed += 1

@@ -43,6 +43,7 @@ def evaluate_config(
     deadline: float | None = None,
     worker: str = "",
     learner_options: dict[str, Any] | None = None,
+    options_by_learner: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[ConfigResult, np.ndarray | None]:
     """CV of ``ticket.config``; never raises for a failing estimator (state ``failed``).
 
@@ -51,11 +52,14 @@ def evaluate_config(
         deadline: ``time.time()`` after which no new fold starts (the result is then
             ``pruned``, with the folds done so far).
         learner_options: extra keyword arguments for ``make_estimator`` (e.g. ``device``).
+        options_by_learner: more keyword arguments per learner name (e.g. the linear
+            learner's ``categorical`` columns, from ``fas_ray.features.estimator_options``).
     """
     start = time.perf_counter()
     learner, params = split_config(ticket.config)
     result = ConfigResult(ticket.number, learner, params, "complete", worker=worker)
     impl = get_learner(learner)
+    options = {**(options_by_learner or {}).get(learner, {}), **(learner_options or {})}
     n_classes = len(task.classes) if task.is_classification else 0
     oof = np.zeros((len(y), n_classes) if n_classes else len(y), dtype=np.float64)
     try:
@@ -63,7 +67,7 @@ def evaluate_config(
             if deadline is not None and time.time() >= deadline:
                 result.state = "pruned"
                 break
-            est = impl.make_estimator(params, task, seed, n_jobs=n_jobs, **(learner_options or {}))
+            est = impl.make_estimator(params, task, seed, n_jobs=n_jobs, **options)
             est.fit(X[train_idx], y[train_idx])
             pred = est.predict(X[valid_idx])
             proba = est.predict_proba(X[valid_idx]) if n_classes else None

@@ -7,6 +7,7 @@ serves tests, benchmarks and runs that have no Ray.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,7 @@ def search_in_process(
     folds: Folds,
     seed: int,
     n_jobs: int = 1,
+    options_by_learner: dict[str, dict[str, Any]] | None = None,
 ) -> SearchCoordinator:
     """Evaluate configurations until the coordinator's budget or deadline ends; returns it."""
     while True:
@@ -46,5 +48,6 @@ def search_in_process(
             report=coordinator.report,
             deadline=coordinator.deadline,
             worker="local",
+            options_by_learner=options_by_learner,
         )
         coordinator.tell(result, oof)

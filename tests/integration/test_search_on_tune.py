@@ -113,3 +113,16 @@ def test_automl_searches_on_the_running_ray(ray_local: None) -> None:
     assert automl.search_.counts["handed_out"] == 8
     assert len(automl.leaderboard()) == len(automl.search_.trials)
     assert automl.predict_proba(frame.head(5)).shape == (5, 2)
+
+
+def test_workers_are_sized_to_the_data_and_the_cluster() -> None:
+    from fas_ray.distributed.search import plan_workers
+
+    assert plan_workers(10_000, cpus=4, gpus=0) == [{"CPU": 1.0}] * 4
+    assert plan_workers(5_000_000, cpus=4, gpus=0) == [{"CPU": 2.0}] * 2  # larger data: 2 threads
+    assert plan_workers(5_000_000, cpus=1, gpus=0) == [{"CPU": 1.0}]
+    assert plan_workers(10_000, cpus=3, gpus=1) == [
+        {"CPU": 1.0, "GPU": 1.0},
+        {"CPU": 1.0},
+        {"CPU": 1.0},
+    ]

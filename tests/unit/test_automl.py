@@ -134,3 +134,32 @@ def test_bad_arguments_and_files(cancer: pd.DataFrame, tmp_path: Path) -> None:
         fas_ray.load(garbage)
     with pytest.raises(InputError, match="does not exist"):
         fas_ray.load(tmp_path / "missing.fasray")
+
+
+def test_time_series_folds_follow_time_and_skip_oof_ensembles() -> None:
+    from datetime import datetime, timedelta
+
+    n = 300
+    rng = np.random.default_rng(0)
+    when = [datetime(2024, 1, 1) + timedelta(days=int(d)) for d in rng.permutation(n)]
+    x = rng.normal(size=n)
+    frame = pl.DataFrame({"when": when, "x": x, "target": 2 * x + 0.1 * rng.normal(size=n)})
+    stages: dict[str, dict] = {}
+
+    class _Rec:
+        detail: dict = {}
+
+    import contextlib
+
+    @contextlib.contextmanager
+    def stage(name: str):  # type: ignore[no-untyped-def]
+        rec = _Rec()
+        yield rec
+        stages[name] = rec.detail
+
+    automl = AutoML("target", max_trials=6, time_budget=None, use_ray=False, learners=["linear"])
+    automl.fit(frame, stage=stage)
+    assert automl.task_ is not None and automl.task_.family == "time_series"
+    assert stages["features"]["time_order"] == "when"
+    assert automl.ensemble_["kind"] == "single" and stages["refit"]["calibrated"] is None
+    assert np.corrcoef(automl.predict(frame), frame["target"].to_numpy())[0, 1] > 0.9

@@ -176,3 +176,14 @@ def test_search_in_process_is_deterministic(cancer: tuple) -> None:
     first = run()
     assert len(first) == 10
     assert first == run()
+
+
+def test_fixed_parameters_are_set_not_sampled() -> None:
+    coord = SearchCoordinator(["lightgbm"], seed=0, fixed={"lightgbm.n_estimators": 200})
+    for _ in range(5):
+        ticket = coord.ask()
+        assert isinstance(ticket, Ticket)
+        assert ticket.config["lightgbm.n_estimators"] == 200
+        assert "lightgbm.learning_rate" in ticket.config
+        coord.tell(ConfigResult(ticket.number, "lightgbm", {}, "complete", 0.5))
+    assert all("lightgbm.n_estimators" not in t.params for t in coord.study.trials)
