@@ -25,7 +25,10 @@ start=$(date +%s)
 if [ "${FAS_RAY_SKIP_BROWSER:-0}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = "0" ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
   echo "setup.sh: installing chromium (${apt_get[*]} install -y chromium)"
-  if ! DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q chromium >/tmp/fas-ray-apt.log 2>&1; then
+  if ! DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q chromium >/tmp/fas-ray-apt.log 2>&1 \
+     && ! { "${apt_get[@]}" update -q >>/tmp/fas-ray-apt.log 2>&1 \
+            && DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q chromium \
+               >>/tmp/fas-ray-apt.log 2>&1; }; then
     tail -5 /tmp/fas-ray-apt.log >&2
     echo "setup.sh: could not install chromium; run 'apt-get install -y chromium' as root" \
       "(only the browser fallback of 'fas-ray scrape' needs it)" >&2
