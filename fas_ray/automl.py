@@ -57,6 +57,16 @@ _FORMAT = "fas-ray-automl/1"
 _SEARCH_SHARE = 0.85
 _ENSEMBLE_MIN_GAIN = 1e-4
 _SEEDED_LEARNERS = ("lightgbm", "xgboost")
+# above this many matrix cells one deep forest configuration (500 trees, every feature per
+# split) costs minutes per fold on a few cores; forests then search with 100 trees and sqrt
+# features, so the budget goes to many configurations instead of a few
+_LARGE_CELLS = 1_000_000
+_FEW_FOLDS_ROWS = 10_000
+_LARGE_DATA_FIXED = {
+    f"{forest}.{param}": value
+    for forest in ("random_forest", "extra_trees")
+    for param, value in (("n_estimators", 100), ("max_features", "sqrt"))
+}
 
 
 class _Record(Protocol):
@@ -88,7 +98,9 @@ class AutoML:
             and budget give the same leaderboard and model).
         seed: seed of the folds, the sampler and every learner.
         learners: learner names to choose from (default: all).
-        cv_folds: cross-validation folds per configuration.
+        cv_folds: cross-validation folds per configuration (default: 5, or 3 from
+            ``_FEW_FOLDS_ROWS`` rows on, where each configuration costs more and three folds
+            already estimate well).
         task: force ``classification`` or ``regression`` instead of detecting it.
         ensemble: build a Caruana ensemble when it beats the best single configuration in CV.
         calibrate: calibrate class probabilities when it lowers the out-of-fold log-loss.
@@ -107,7 +119,7 @@ class AutoML:
         max_trials: int | None = None,
         seed: int = 0,
         learners: Sequence[str] = ALL_LEARNERS,
-        cv_folds: int = 5,
+        cv_folds: int | None = None,
         task: Literal["classification", "regression"] | None = None,
         ensemble: bool = True,
         calibrate: bool = True,
@@ -121,7 +133,7 @@ class AutoML:
             raise ConfigError(f"time_budget must be positive, got {time_budget}.")
         if max_trials is not None and max_trials < 1:
             raise ConfigError(f"max_trials must be at least 1, got {max_trials}.")
-        if cv_folds < 2:
+        if cv_folds is not None and cv_folds < 2:
             raise ConfigError(f"cv_folds must be at least 2, got {cv_folds}.")
         for name in learners:
             get_learner(name)  # raises ConfigError naming the choices
@@ -181,10 +193,11 @@ class AutoML:
             target = task.target
             before = df.height
             df = df.filter(pl.col(target).is_not_null())
-            if df.height < 2 * self.cv_folds:
+            n_folds = self.cv_folds or (3 if df.height >= _FEW_FOLDS_ROWS else 5)
+            if df.height < 2 * n_folds:
                 raise InputError(
                     f"Only {df.height} rows have a value in '{target}'; "
-                    f"cross-validation needs at least {2 * self.cv_folds}."
+                    f"cross-validation needs at least {2 * n_folds}."
                 )
             builder = FeatureBuilder(target=target, types=dict(types or {})).fit(df)
             X = builder.transform(df)
@@ -193,7 +206,7 @@ class AutoML:
                 time_order_column(df, types, target) if task.family == "time_series" else None
             )
             order = time_order(df, time_column) if time_column else None
-            folds = make_folds(task, y, self.cv_folds, self.seed, order=order)
+            folds = make_folds(task, y, n_folds, self.seed, order=order)
             options = {name: estimator_options(name, builder) for name in self.learners}
             rec.detail = {
                 "rows": df.height,
@@ -233,7 +246,7 @@ class AutoML:
             # time-ordered folds never validate the earliest rows: no OOF-based ensemble or
             # calibration there
             members, weights, info = self._choose_ensemble(
-                search, y, task, started, allowed=time_column is None
+                search, y, task, started, len(folds), allowed=time_column is None
             )
             calibrator = None
             if self.calibrate and task.is_classification and time_column is None:
@@ -293,6 +306,7 @@ class AutoML:
         storage_path: str | Path | None,
         options: dict[str, dict[str, Any]],
     ) -> SearchResult:
+        fixed = _LARGE_DATA_FIXED if X.size > _LARGE_CELLS else {}
         if self.use_ray:
             import tempfile
 
@@ -315,6 +329,7 @@ class AutoML:
                     storage_path=Path(storage_path),
                     first_configs=first,
                     options_by_learner=options,
+                    fixed=fixed,
                 )
         start = time.perf_counter()
         coordinator = SearchCoordinator(
@@ -325,6 +340,7 @@ class AutoML:
             n_folds=len(folds),
             first_configs=first,
             task=task,
+            fixed=fixed,
         )
         search_in_process(coordinator, X, y, task, folds, self.seed, options_by_learner=options)
         return search_result(
@@ -342,6 +358,7 @@ class AutoML:
         y: np.ndarray,
         task: TaskInfo,
         started: float,
+        n_folds: int,
         allowed: bool = True,
     ) -> tuple[list[tuple[int, Any]], list[float], dict[str, Any]]:
         """The members (number, trial) and weights to refit, and what the choice was."""
@@ -366,7 +383,7 @@ class AutoML:
         members = [(candidates[i].number, by_number[candidates[i].number]) for i in chosen.weights]
         weights = [chosen.weights[i] for i in chosen.weights]
         if self.time_budget is not None:  # keep the refit inside budget + 10 %
-            per_fold = sum(t.seconds for _, t in members) / self.cv_folds
+            per_fold = sum(t.seconds for _, t in members) / n_folds
             left = 1.1 * self.time_budget - (time.perf_counter() - started)
             if 1.5 * per_fold > left:
                 info["ensemble_skipped"] = f"refit of {len(members)} members would overrun"

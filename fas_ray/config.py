@@ -187,7 +187,8 @@ class RunSpec(BaseModel):
             search gets what ingest and ETL leave, less a reserve for the refit and report.
         max_trials: stop the search after this many trials (``None``: only the time budget).
         seed: seed for splits, the sampler and the learners.
-        cv_folds: folds of the cross-validation inside each trial.
+        cv_folds: folds of the cross-validation of each configuration (default: 5, or 3 for
+            10,000 rows and more).
         test_size: share of rows held out for the final evaluation.
         learners: learners the search may choose from.
         shap_sample: rows used to compute SHAP importances.
@@ -203,7 +204,7 @@ class RunSpec(BaseModel):
     time_budget_s: float = Field(default=60.0, gt=0, le=7 * 24 * 3600)
     max_trials: int | None = Field(default=None, ge=1, le=100_000)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
-    cv_folds: int = Field(default=5, ge=2, le=20)
+    cv_folds: int | None = Field(default=None, ge=2, le=20)
     test_size: float = Field(default=0.2, gt=0.0, lt=0.9)
     learners: tuple[LearnerName, ...] = ALL_LEARNERS
     shap_sample: int = Field(default=100, ge=10, le=100_000)

@@ -11,6 +11,7 @@ The training matrix travels once through the object store (``tune.with_parameter
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from fas_ray.search import (
 __all__ = ["SearchResult", "TrialRecord", "plan_workers", "run_search"]
 
 _WAIT_S = 0.005
+_STOP_GRACE_S = 5.0
 _REPORT_EVERY_S = 1.0
 _CELLS_PER_EXTRA_CPU = 2_000_000
 
@@ -87,20 +89,33 @@ def _worker(
         # anytime mode: ask for the next configuration now, so sampling it overlaps this CV
         # (deterministic mode must not: a batch's tickets belong to every worker)
         pending = coordinator.ask.remote() if prefetch else None
-        result, oof = evaluate_config(
-            ticket,
-            X,
-            y,
-            task,
-            folds,
-            seed,
-            n_jobs=n_jobs,
-            report=report,
-            deadline=deadline,
-            worker=name,
-            learner_options=options if result_wants_gpu(ticket) else None,
-            options_by_learner=options_by_learner,
+        outcome: list[tuple[ConfigResult, np.ndarray | None]] = []
+        evaluation = threading.Thread(
+            target=lambda t=ticket, out=outcome: out.append(
+                evaluate_config(
+                    t,
+                    X,
+                    y,
+                    task,
+                    folds,
+                    seed,
+                    n_jobs=n_jobs,
+                    report=report,
+                    deadline=deadline,
+                    worker=name,
+                    learner_options=options if result_wants_gpu(t) else None,
+                    options_by_learner=options_by_learner,
+                )
+            ),
+            daemon=True,
         )
+        evaluation.start()
+        # a fold cannot be interrupted: at the hard deadline the worker leaves it running
+        # (Tune then ends this actor) instead of overrunning the budget
+        evaluation.join(None if deadline is None else max(0.0, deadline - time.time()))
+        if not outcome:
+            break
+        result, oof = outcome[0]
         coordinator.tell.remote(result, oof)  # ordered before this worker's next ask
         if pending is None:
             pending = coordinator.ask.remote()
@@ -193,7 +208,12 @@ def run_search(
     tuner = Tuner(
         trainable,
         param_space={"slot": tune.grid_search(slots)},
-        tune_config=TuneConfig(max_concurrent_trials=len(workers)),
+        tune_config=TuneConfig(
+            max_concurrent_trials=len(workers),
+            time_budget_s=(  # a backstop: workers return at the hard deadline themselves
+                hard_deadline - time.time() + _STOP_GRACE_S if hard_deadline else None
+            ),
+        ),
         run_config=RunConfig(
             name="search",
             storage_path=str(Path(storage_path).resolve()),
