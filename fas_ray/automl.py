@@ -21,7 +21,7 @@ import pickle
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -67,10 +67,6 @@ _LARGE_DATA_FIXED = {
     for forest in ("random_forest", "extra_trees")
     for param, value in (("n_estimators", 100), ("max_features", "sqrt"))
 }
-
-
-class _Record(Protocol):
-    detail: dict[str, Any]
 
 
 class _Detail:

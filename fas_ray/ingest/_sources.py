@@ -8,7 +8,6 @@ statistics.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,7 +18,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from fas_ray.config import IngestOptions
-from fas_ray.ingest._files import BronzeDataset, ingest_file
+from fas_ray.ingest._files import BronzeDataset, ingest_file, sha256_file
 from fas_ray.manifest import utc_now
 from fas_ray.storage import DataRoot, write_json
 
@@ -44,14 +43,6 @@ def scrape_options(options: IngestOptions) -> Any:
         allow_private=options.allow_private,
         max_seconds=options.max_seconds,
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def ingest_url(
@@ -86,7 +77,7 @@ def ingest_url(
     try:
         data = tmp / "data.parquet"
         pq.write_table(result.table, data, compression="snappy")
-        sha = _sha256(data)
+        sha = sha256_file(data)
         dataset_id = f"web-{sha[:16]}"
         dest = root.bronze(dataset_id)
         meta_path = dest / "meta.json"
