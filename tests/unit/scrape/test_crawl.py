@@ -123,7 +123,9 @@ def test_max_seconds_stops_and_returns_what_was_fetched(polite_site: Site) -> No
     options = ScrapeOptions(allow_private=True, rate=100.0, max_seconds=1.0)
     result = scrape(polite_site.url("/tables/page1"), options)  # pages come every 0.4 s
     assert result.stats["stopped"] == "max_seconds"
-    assert 1.0 <= result.stats["seconds"] < 1.5
+    # stops at the bound; the upper slack only guards against a crawl that ignores it (a
+    # loaded 2-core CI machine can be slow to wind down, so it is generous)
+    assert 1.0 <= result.stats["seconds"] < 3.0
     assert result.table.num_rows == 4  # page1 and page2
     assert result.pages[-1].error == "stopped: max_seconds reached while fetching"
 
