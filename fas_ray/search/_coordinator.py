@@ -93,6 +93,8 @@ class SearchCoordinator:
         eta: successive-halving reduction factor.
         min_rung_size: configurations needed at a rung before it prunes anything.
         keep_oof: how many of the best configurations keep their out-of-fold predictions.
+        keep_oof_per_learner: also keep the best this many of each learner, so the ensemble
+            has different model families to combine even when one learner fills the top.
         first_configs: configurations to evaluate first (e.g. library defaults), in order.
         task: the task, so that learners' spaces fit it (an imbalanced classification adds the
             ``balanced`` class-weight switch).
@@ -112,6 +114,7 @@ class SearchCoordinator:
         eta: int = 3,
         min_rung_size: int = 6,
         keep_oof: int = 20,
+        keep_oof_per_learner: int = 3,
         first_configs: Sequence[dict[str, Any]] = (),
         task: TaskInfo | None = None,
         fixed: dict[str, Any] | None = None,
@@ -128,6 +131,7 @@ class SearchCoordinator:
         self.eta = max(2, int(eta))
         self.min_rung_size = max(1, int(min_rung_size))
         self.keep_oof = max(0, int(keep_oof))
+        self.keep_oof_per_learner = max(0, int(keep_oof_per_learner)) if self.keep_oof else 0
         self.rungs = self._rung_folds(n_folds, self.eta)
         with warnings.catch_warnings():  # multivariate/group are "experimental" in Optuna
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -217,13 +221,30 @@ class SearchCoordinator:
         self._results[result.number] = result
         if result.state == "complete" and oof is not None and self.keep_oof:
             self._oof[result.number] = oof
-            if len(self._oof) > self.keep_oof:
-                worst = min(self._oof, key=lambda n: (self._results[n].score, -n))
-                del self._oof[worst]
+            self._trim_oof()
         if self.deterministic:
             self._pending_tells[result.number] = result
         else:
             self._tell_optuna(result)
+
+    def _trim_oof(self) -> None:
+        """Keep the OOF predictions of the best ``keep_oof`` configurations overall and of
+        the best ``keep_oof_per_learner`` of each learner; drop the rest."""
+
+        def rank(n: int) -> tuple[float, int]:  # best first; ties go to the earlier number
+            score = self._results[n].score
+            return (-score if np.isfinite(score) else math.inf, n)
+
+        ordered = sorted(self._oof, key=rank)
+        keep = set(ordered[: self.keep_oof])
+        per_learner: dict[str, int] = {}
+        for n in ordered:
+            learner = self._results[n].learner
+            if per_learner.get(learner, 0) < self.keep_oof_per_learner:
+                keep.add(n)
+            per_learner[learner] = per_learner.get(learner, 0) + 1
+        for n in [n for n in self._oof if n not in keep]:
+            del self._oof[n]
 
     def _tell_optuna(self, result: ConfigResult) -> None:
         trial = self._trials.pop(result.number, None)

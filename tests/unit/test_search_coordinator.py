@@ -111,12 +111,23 @@ def test_rungs_prune_the_worse_two_thirds() -> None:
 
 
 def test_only_the_best_oof_predictions_are_kept() -> None:
-    coord = SearchCoordinator(LEARNERS, seed=0, keep_oof=2)
+    coord = SearchCoordinator(LEARNERS, seed=0, keep_oof=2, keep_oof_per_learner=0)
     for n, s in enumerate([0.3, 0.9, 0.1, 0.8]):
         coord.tell(ConfigResult(n, "x", {}, "complete", s), np.full(3, s))
     coord.tell(ConfigResult(9, "x", {}, "pruned", 0.99), None)
     assert sorted(coord.best_oof()) == [1, 3]
     assert coord.summary() == {"handed_out": 0, "complete": 4, "pruned": 1, "failed": 0}
+
+
+def test_each_learner_keeps_its_best_oof_predictions_for_the_ensemble() -> None:
+    coord = SearchCoordinator(LEARNERS, seed=0, keep_oof=2, keep_oof_per_learner=1)
+    scores = {0: ("a", 0.9), 1: ("a", 0.8), 2: ("a", 0.95), 3: ("b", 0.2), 4: ("b", 0.3)}
+    for n, (learner, s) in scores.items():
+        coord.tell(ConfigResult(n, learner, {}, "complete", s), np.full(3, s))
+    # the top two overall (both "a") plus the best "b", which a top-2 cut alone would drop
+    assert sorted(coord.best_oof()) == [0, 2, 4]
+    coord.tell(ConfigResult(5, "c", {}, "complete", float("nan")), np.full(3, 0.0))
+    assert sorted(coord.best_oof()) == [0, 2, 4, 5]  # a NaN score ranks last but is c's best
 
 
 @pytest.fixture(scope="module")
