@@ -1,9 +1,12 @@
 """Probability calibration fitted on out-of-fold predictions, kept only when it helps.
 
-Binary tasks try Platt scaling (a logistic fit on the logit) and isotonic regression; multiclass
-tasks try temperature scaling. Each candidate is judged by a nested split of the out-of-fold rows
-(fit on some folds, measure log-loss on the rest); :func:`fit_calibrator` returns the best one,
-refitted on every row, only when its held-out log-loss beats the uncalibrated probabilities.
+Binary tasks use Platt scaling (a logistic fit on the logit), multiclass tasks temperature
+scaling. Both are strictly increasing maps of the scores, so calibration never changes how rows
+rank (ROC-AUC, the top class): isotonic regression was dropped, because the steps it fits tie
+rows that the model ranked apart, which costs ROC-AUC on new rows. The calibrator is judged by a
+nested split of the out-of-fold rows (fit on some folds, measure log-loss on the rest), and
+:func:`fit_calibrator` returns it, refitted on every row, only when that held-out log-loss beats
+the uncalibrated probabilities.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from sklearn.model_selection import StratifiedKFold
 
 __all__ = [
     "Calibrator",
-    "IsotonicCalibrator",
     "SigmoidCalibrator",
     "TemperatureCalibrator",
     "fit_calibrator",
@@ -61,20 +63,6 @@ class SigmoidCalibrator:
     def transform(self, proba: np.ndarray) -> np.ndarray:
         z = self.a_ * _logit(np.asarray(proba, dtype=np.float64)[:, 1]) + self.b_
         return _binary(1.0 / (1.0 + np.exp(-z)))
-
-
-class IsotonicCalibrator:
-    """Isotonic regression of the label on ``p(class 1)`` for binary tasks."""
-
-    def fit(self, proba: np.ndarray, y: np.ndarray) -> IsotonicCalibrator:
-        from sklearn.isotonic import IsotonicRegression
-
-        self.model_ = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-        self.model_.fit(proba[:, 1], y)
-        return self
-
-    def transform(self, proba: np.ndarray) -> np.ndarray:
-        return _binary(self.model_.predict(np.asarray(proba, dtype=np.float64)[:, 1]))
 
 
 class TemperatureCalibrator:
@@ -131,9 +119,9 @@ def fit_calibrator(
         min_gain: the relative log-loss improvement a calibrator must bring (0.005: 0.5 %).
 
     Returns:
-        A fitted :class:`SigmoidCalibrator` or :class:`IsotonicCalibrator` (binary), or
-        :class:`TemperatureCalibrator` (multiclass), refitted on every row; None when none
-        beats the uncalibrated probabilities, or the data are too few to tell.
+        A fitted :class:`SigmoidCalibrator` (binary) or :class:`TemperatureCalibrator`
+        (multiclass), refitted on every row; None when it does not beat the uncalibrated
+        probabilities, would reverse their order, or the data are too few to tell.
     """
     proba = np.asarray(oof_proba, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
@@ -145,11 +133,10 @@ def fit_calibrator(
     splitter = StratifiedKFold(n_splits=splits, shuffle=True, random_state=seed)
     folds = [test for _, test in splitter.split(proba, y)]
     baseline = _log_loss(y, proba)
-    candidates: list[type[Calibrator]] = (
-        [SigmoidCalibrator, IsotonicCalibrator] if k == 2 else [TemperatureCalibrator]
-    )
-    losses = [_held_out_loss(c, proba, y, folds) for c in candidates]
-    best = int(np.argmin(losses))
-    if not losses[best] < baseline * (1.0 - min_gain):
+    make: type[Calibrator] = SigmoidCalibrator if k == 2 else TemperatureCalibrator
+    if not _held_out_loss(make, proba, y, folds) < baseline * (1.0 - min_gain):
         return None
-    return candidates[best]().fit(proba, y)
+    fitted = make().fit(proba, y)
+    if isinstance(fitted, SigmoidCalibrator) and fitted.a_ <= 0:
+        return None  # a decreasing map would reverse the ranking: no useful signal
+    return fitted
