@@ -151,6 +151,7 @@ class AutoML:
         self.task_: TaskInfo | None = None
         self.search_: SearchResult | None = None
         self.ensemble_: dict[str, Any] = {}
+        self._progress_path: str | None = None
         self.fit_seconds_: float = 0.0
 
     # ------------------------------------------------------------------ fit
@@ -162,6 +163,7 @@ class AutoML:
         storage_path: str | Path | None = None,
         stage: StageHook | None = None,
         say: Say | None = None,
+        progress_path: str | Path | None = None,
     ) -> AutoML:
         """Search, ensemble and refit on ``data`` (a pandas / polars / Arrow frame or records).
 
@@ -172,7 +174,10 @@ class AutoML:
             stage: context-manager factory timing ``features``, ``search`` and ``refit`` (the
                 pipeline passes its manifest's ``stage``); it yields a record with ``detail``.
             say: progress callback ``(stage, message)``.
+            progress_path: a JSON file the search keeps current (configurations done, best
+                score so far), for a watcher such as the pipeline API.
         """
+        self._progress_path = str(progress_path) if progress_path else None
         started = time.perf_counter()
         stage = stage or _no_stage
         say = say or (lambda name, message: None)
@@ -326,6 +331,7 @@ class AutoML:
                     first_configs=first,
                     options_by_learner=options,
                     fixed=fixed,
+                    progress_path=self._progress_path,
                 )
         start = time.perf_counter()
         coordinator = SearchCoordinator(
@@ -337,8 +343,10 @@ class AutoML:
             first_configs=first,
             task=task,
             fixed=fixed,
+            progress_path=self._progress_path,
         )
         search_in_process(coordinator, X, y, task, folds, self.seed, options_by_learner=options)
+        coordinator.flush_progress()
         return search_result(
             metric,
             coordinator.results(),

@@ -38,8 +38,11 @@ def _quiet_loggers() -> None:
 
 
 @contextlib.contextmanager
-def ray_session(settings: Settings) -> Iterator[str]:
+def ray_session(settings: Settings, dashboard: bool = False) -> Iterator[str]:
     """Use Ray for the duration of the block; yields where it runs (``local`` or the address).
+
+    ``dashboard`` starts the embedded Ray with its dashboard on 127.0.0.1 (the Jobs API the
+    pipeline API submits runs to; port 8265 or the next free one).
 
     Joins ``settings.ray_address`` or ``$RAY_ADDRESS`` when set, else starts a local Ray with
     a capped object store. A Ray that is already initialised is used as it is and left running;
@@ -65,7 +68,8 @@ def ray_session(settings: Settings) -> Iterator[str]:
         ray.init(
             num_cpus=settings.num_cpus,
             object_store_memory=settings.object_store_mb * 1024 * 1024,
-            include_dashboard=False,
+            include_dashboard=dashboard,
+            dashboard_host="127.0.0.1",
             **common,  # type: ignore[arg-type]
         )
         where = "local"

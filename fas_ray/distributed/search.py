@@ -154,6 +154,7 @@ def run_search(
     keep_oof: int = 20,
     fixed: dict[str, Any] | None = None,
     options_by_learner: dict[str, dict[str, Any]] | None = None,
+    progress_path: str | None = None,
 ) -> SearchResult:
     """Search for the configuration with the best mean CV ``metric`` (higher is better).
 
@@ -183,6 +184,7 @@ def run_search(
         first_configs=first_configs or [],
         task=task,
         fixed=fixed,
+        progress_path=progress_path,
     )
     rungs = SearchCoordinator._rung_folds(len(folds), 3)
     slots = [
@@ -223,6 +225,7 @@ def run_search(
     )
     grid = tuner.fit()
     errors = [str(e).splitlines()[0] for e in grid.errors]
+    ray.get(coordinator.flush_progress.remote())
     results: list[ConfigResult] = ray.get(coordinator.results.remote())
     oof: dict[int, np.ndarray] = ray.get(coordinator.best_oof.remote())
     counts: dict[str, int] = ray.get(coordinator.summary.remote())

@@ -6,6 +6,7 @@ from fas_ray.ml._cv import CVResult, cross_val_score, make_folds
 from fas_ray.ml._ensemble import EnsembleResult, VotingEnsemble, caruana_ensemble, ensemble_predict
 from fas_ray.ml._metrics import classification_metrics, primary_metric, regression_metrics
 from fas_ray.ml._model import FittedModel, fit_ensemble, fit_model
+from fas_ray.ml._schema import FieldError, check_records, input_schema, normalise_records
 from fas_ray.ml._space import (
     CategoricalDomain,
     Domain,
@@ -24,6 +25,7 @@ __all__ = [
     "CategoricalDomain",
     "Domain",
     "EnsembleResult",
+    "FieldError",
     "FittedModel",
     "FloatDomain",
     "IntDomain",
@@ -31,6 +33,7 @@ __all__ = [
     "TaskInfo",
     "VotingEnsemble",
     "caruana_ensemble",
+    "check_records",
     "classification_metrics",
     "cross_val_score",
     "default_config",
@@ -41,7 +44,9 @@ __all__ = [
     "fit_ensemble",
     "fit_model",
     "get_learner",
+    "input_schema",
     "make_folds",
+    "normalise_records",
     "primary_metric",
     "regression_metrics",
     "suggest_config",

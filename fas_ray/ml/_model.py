@@ -50,6 +50,7 @@ class FittedModel:
     params: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
     calibrator: Any = None
+    background: Any = None  # a sample of training feature rows, for SHAP explanations
 
     @property
     def classes_(self) -> list[Any]:
@@ -73,6 +74,19 @@ class FittedModel:
             classes = np.asarray(self.task.classes, dtype=object)
             return classes[np.asarray(pred, dtype=np.int64)]
         return np.asarray(pred, dtype=np.float64)
+
+    def predict_both(self, data: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """Predictions and (for classifiers) class probabilities from one feature transform;
+        the same numbers as :meth:`predict` and :meth:`predict_proba`."""
+        if not self.task.is_classification:
+            return self.predict(data), None
+        X = self.features.transform(to_polars(data))
+        classes = np.asarray(self.task.classes, dtype=object)
+        if self._calibrator() is not None:
+            proba = self._proba(X)
+            return classes[np.argmax(proba, axis=1)], proba
+        pred = classes[np.asarray(self.estimator.predict(X), dtype=np.int64)]
+        return pred, self._proba(X)
 
     def predict_proba(self, data: Any) -> np.ndarray:
         if not self.task.is_classification:

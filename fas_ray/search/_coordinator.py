@@ -28,6 +28,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -99,6 +100,8 @@ class SearchCoordinator:
         task: the task, so that learners' spaces fit it (an imbalanced classification adds the
             ``balanced`` class-weight switch).
         fixed: ``"<learner>.<param>"`` values set instead of sampled.
+        progress_path: a JSON file rewritten (atomically, at most once a second) with the
+            counts and the best score so far, for whoever watches the run.
     """
 
     def __init__(
@@ -118,6 +121,7 @@ class SearchCoordinator:
         first_configs: Sequence[dict[str, Any]] = (),
         task: TaskInfo | None = None,
         fixed: dict[str, Any] | None = None,
+        progress_path: str | None = None,
     ) -> None:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.learners = list(learners)
@@ -154,6 +158,9 @@ class SearchCoordinator:
         self._results: dict[int, ConfigResult] = {}
         self._oof: dict[int, np.ndarray] = {}
         self.stopped = False
+        self.progress_path = progress_path
+        self._progress_at = 0.0
+        self._best: ConfigResult | None = None
 
     # ------------------------------------------------------------------ handing out
     @staticmethod
@@ -219,6 +226,10 @@ class SearchCoordinator:
     def tell(self, result: ConfigResult, oof: np.ndarray | None = None) -> None:
         """Store a configuration's result (and its out-of-fold predictions if it completed)."""
         self._results[result.number] = result
+        if result.state == "complete" and np.isfinite(result.score):
+            if self._best is None or result.score > self._best.score:
+                self._best = result
+        self._write_progress()
         if result.state == "complete" and oof is not None and self.keep_oof:
             self._oof[result.number] = oof
             self._trim_oof()
@@ -226,6 +237,27 @@ class SearchCoordinator:
             self._pending_tells[result.number] = result
         else:
             self._tell_optuna(result)
+
+    def progress(self) -> dict[str, Any]:
+        """Counts so far and the best configuration's score and learner."""
+        best = self._best
+        return {
+            **self.summary(),
+            "best_score": None if best is None else best.score,
+            "best_learner": None if best is None else best.learner,
+            "updated_at": time.time(),
+        }
+
+    def _write_progress(self, force: bool = False) -> None:
+        if not self.progress_path or (not force and time.time() - self._progress_at < 1.0):
+            return
+        from fas_ray.storage import write_json
+
+        self._progress_at = time.time()
+        try:
+            write_json(Path(self.progress_path), self.progress())
+        except OSError:  # progress is advisory: never fail the search over it
+            pass
 
     def _trim_oof(self) -> None:
         """Keep the OOF predictions of the best ``keep_oof`` configurations overall and of
@@ -262,6 +294,10 @@ class SearchCoordinator:
     def stop(self) -> None:
         """Hand out nothing more."""
         self.stopped = True
+
+    def flush_progress(self) -> None:
+        """Write the progress file now (the search is over)."""
+        self._write_progress(force=True)
 
     def results(self) -> list[ConfigResult]:
         """Every told configuration, in configuration order."""

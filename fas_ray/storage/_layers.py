@@ -7,6 +7,8 @@
     <root>/gold/<run_id>/holdout.parquet         holdout rows with their predictions
     <root>/runs/<run_id>/manifest.json           the run's manifest, report and search results
     <root>/models/<model_id>/model.pkl           registered models
+    <root>/uploads/<dataset_id>/<name>           files uploaded through the pipeline API
+    <root>/schedules.json                        recurring runs of the pipeline API
     <root>/registry.sqlite                       the model registry
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 
 __all__ = ["LAYERS", "DataRoot"]
 
-LAYERS = ("bronze", "silver", "gold", "features", "models", "reports", "runs")
+LAYERS = ("bronze", "silver", "gold", "features", "models", "reports", "runs", "uploads")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class DataRoot:
 
     def model_dir(self, model_id: str) -> Path:
         return self.root / "models" / model_id
+
+    @property
+    def schedules(self) -> Path:
+        return self.root / "schedules.json"
 
     @property
     def registry_db(self) -> Path:

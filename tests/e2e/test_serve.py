@@ -1,61 +1,109 @@
-"""``fas-ray serve`` answers predictions with the same numbers as ``fas-ray predict``."""
+"""``fas-ray serve``: the pipeline API and the model app on a real Ray Serve, over real HTTP.
+
+One server for the module (its own embedded Ray with the dashboard, so runs are real Ray jobs),
+with an API token and a 1 MB upload limit from a test Serve config. Data sets are uploaded,
+run, polled and predicted through HTTP, and the predictions are compared with
+``fas-ray predict`` on the same data root.
+"""
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import random
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
 import polars as pl
 import pytest
+import yaml
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 
-from tests.e2e.conftest import FAS_RAY, CliRun, cli
+from tests.e2e.conftest import FAS_RAY, cli
 
 pytestmark = pytest.mark.slow
 
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "test-token-123"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+RUN_DEADLINE_S = 300.0
+
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port below the ephemeral range: Ray's own processes take ephemeral ports while
+    it starts, and one of them could take a port picked there before Serve binds it."""
+    for _ in range(200):
+        port = random.randrange(20000, 30000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port found in 20000-29999")
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[str], deadline_s: float) -> None:
+@dataclass(frozen=True)
+class Server:
+    url: str
+    root: Path
+    client: httpx.Client
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[str], log: Path, deadline_s: float) -> None:
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(
-                f"fas-ray serve exited early:\n{proc.stdout.read() if proc.stdout else ''}"
-            )
+            raise AssertionError(f"fas-ray serve exited early:\n{log.read_text()}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if all(
+                httpx.get(f"{url}{path}", timeout=2).status_code == 200
+                for path in ("/healthz", "/models/healthz")
+            ):
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.25)  # polling interval while waiting on the condition above
-    raise AssertionError("fas-ray serve did not become healthy in time")
+    raise AssertionError(f"fas-ray serve did not become healthy in time:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
-def served(breast_cancer_run: CliRun) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("serve")
+    root = base / "data"
+    config = yaml.safe_load((REPO / "serve_apps" / "config.yaml").read_text())
+    for app in config["applications"]:
+        if app["name"] == "pipeline":
+            app["args"].update(max_upload_mb=1, schedule_tick_s=1)
+    config_path = base / "serve.yaml"
+    config_path.write_text(yaml.safe_dump(config))
     port = _free_port()
-    proc = subprocess.Popen(
-        [FAS_RAY, "serve", "--port", str(port), "--data-root", str(breast_cancer_run.root)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    log = base / "serve.log"
+    env = {**os.environ, "FAS_RAY_API_TOKEN": TOKEN}
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [FAS_RAY, "serve", "--port", str(port), "--data-root", str(root)]
+            + ["--config", str(config_path)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc, deadline_s=120)
-        yield url
+        _wait_healthy(url, proc, log, deadline_s=180)
+        with httpx.Client(base_url=url, headers=AUTH, timeout=60) as client:
+            yield Server(url, root, client)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -65,47 +113,317 @@ def served(breast_cancer_run: CliRun) -> Iterator[str]:
             proc.wait()
 
 
-def test_serve_matches_predict_command(
-    served: str, breast_cancer_run: CliRun, tmp_path: Path
-) -> None:
-    source = pl.read_csv(breast_cancer_run.csv).head(25)
-    rows = source.drop("target").to_dicts()
+def _csv(frame: Any) -> bytes:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False)
+    return buf.getvalue().encode()
 
-    response = httpx.post(
-        f"{served}/models/{breast_cancer_run.model_id}/predict", json={"rows": rows}, timeout=60
+
+def _upload(server: Server, name: str, data: bytes) -> httpx.Response:
+    response = server.client.post("/datasets", files={"file": (name, data, "text/csv")})
+    assert response.headers.get("content-type", "").startswith("application/json"), response.text
+    return response
+
+
+def _wait_run(server: Server, run_id: str, until: set[str]) -> dict[str, Any]:
+    deadline = time.monotonic() + RUN_DEADLINE_S
+    status: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = server.client.get(f"/runs/{run_id}")
+        assert response.status_code == 200, response.text
+        status = response.json()
+        if status["status"] in until:
+            return status
+        time.sleep(1.0)  # polling interval while the job runs
+    logs = server.client.get(f"/runs/{run_id}/logs").json()["logs"]
+    raise AssertionError(f"run {run_id} still {status.get('status')}: {status}\n{logs[-3000:]}")
+
+
+def _train(server: Server, name: str, frame: Any, trials: int = 6) -> dict[str, Any]:
+    up = _upload(server, f"{name}.csv", _csv(frame))
+    assert up.status_code == 201, up.text
+    run = server.client.post(
+        "/runs",
+        json={
+            "dataset_id": up.json()["dataset_id"],
+            "target": "target",
+            "time_budget_s": 240,
+            "max_trials": trials,
+        },
     )
+    assert run.status_code == 202, run.text
+    status = _wait_run(server, run.json()["run_id"], {"completed", "failed", "cancelled"})
+    assert status["status"] == "completed", status
+    return status
+
+
+@pytest.fixture(scope="module")
+def trained(server: Server) -> dict[str, dict[str, Any]]:
+    """One completed run per task type, trained through the API (sequentially)."""
+    return {
+        "binary": _train(server, "breast_cancer", load_breast_cancer(as_frame=True).frame),
+        "multiclass": _train(server, "iris", load_iris(as_frame=True).frame),
+        "regression": _train(server, "diabetes", load_diabetes(as_frame=True).frame),
+    }
+
+
+def test_token_is_required_but_not_for_health(server: Server) -> None:
+    assert httpx.get(f"{server.url}/healthz").status_code == 200
+    for path in ("/runs", "/models/", "/schedules"):
+        bare = httpx.get(f"{server.url}{path}")
+        assert bare.status_code == 401, path
+        assert "Bearer" in bare.json()["detail"]
+        wrong = httpx.get(f"{server.url}{path}", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+    assert server.client.get("/runs").status_code == 200
+    docs = httpx.get(f"{server.url}/openapi.json")
+    assert docs.status_code == 200 and "/runs/{run_id}" in docs.json()["paths"]
+
+
+def test_upload_profile_traversal_and_limits(server: Server) -> None:
+    frame = load_iris(as_frame=True).frame
+    up = _upload(server, "../../../escape.csv", _csv(frame))
+    assert up.status_code == 201, up.text
+    body = up.json()
+    assert body["filename"] == "escape.csv" and body["rows"] == 150
+    assert body["profile"]["rows"] == 150
+    stored = list((server.root / "uploads").rglob("escape.csv"))
+    assert [p.parent.parent for p in stored] == [server.root / "uploads"]
+    assert not (server.root.parent / "escape.csv").exists()
+
+    dots = _upload(server, "..", _csv(frame))
+    assert dots.status_code == 422 and "no usable characters" in dots.json()["detail"]
+    big = _upload(server, "big.csv", b"a,b\n" + b"1,2\n" * 400_000)  # 1.6 MB > 1 MB
+    assert big.status_code == 413 and "1 MB" in big.json()["detail"]
+    junk = _upload(server, "junk.csv", bytes(range(256)) * 10)
+    assert junk.status_code == 422
+
+    def chunks() -> Iterator[bytes]:
+        yield b"--b\r\nContent-Disposition: form-data; name=file; filename=x.csv\r\n\r\n"
+        yield b"a,b\n1,2\n\r\n--b--\r\n"
+
+    chunked = server.client.post(
+        "/datasets", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert chunked.status_code == 411
+    leftovers = [p.name for p in (server.root / "uploads").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_runs_complete_and_serve_their_results(
+    server: Server, trained: dict[str, dict[str, Any]]
+) -> None:
+    status = trained["binary"]
+    run_id = status["run_id"]
+    assert status["trials_done"] >= 1 and status["best_score"] is not None
+    assert {"ingest", "etl", "search", "register", "report"} <= {
+        s["name"] for s in status["stages"] if s["status"] == "completed"
+    }
+    assert status["model_id"] and status["holdout_metrics"]
+    leaderboard = server.client.get(f"/runs/{run_id}/leaderboard").json()
+    assert len(leaderboard) >= 1 and {"learner", "score"} <= set(leaderboard[0])
+    report = server.client.get(f"/runs/{run_id}/report").json()
+    assert report["model_id"] == status["model_id"]
+    assert server.client.get(f"/runs/{run_id}/profile").json()["rows"] == 569
+    explain = server.client.get(f"/runs/{run_id}/explain").json()
+    assert len(explain["shap_importance"]) >= 5
+    gold = server.client.get(f"/runs/{run_id}/artifacts/gold_holdout")
+    assert gold.status_code == 200 and gold.content[:4] == b"PAR1"
+    missing = server.client.get(f"/runs/{run_id}/artifacts/nope")
+    assert missing.status_code == 404 and "has no artifact" in missing.json()["detail"]
+    bad_id = server.client.get("/runs/..evil")
+    assert bad_id.status_code == 422 and "not a valid run id" in bad_id.json()["detail"]
+    listed = [r["run_id"] for r in server.client.get("/runs").json()]
+    assert run_id in listed
+    logs = server.client.get(f"/runs/{run_id}/logs").json()["logs"]
+    assert "run id:" in logs  # the job's own output, as the Ray dashboard shows it
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_predictions_match_the_predict_command(
+    server: Server, trained: dict[str, dict[str, Any]], kind: str, tmp_path: Path
+) -> None:
+    frame = {
+        "binary": load_breast_cancer,
+        "multiclass": load_iris,
+        "regression": load_diabetes,
+    }[kind](as_frame=True).frame
+    sample = pl.from_pandas(frame.drop(columns="target").head(20))
+    model_id = trained[kind]["model_id"]
+    response = server.client.post(f"/models/{model_id}/predict", json={"rows": sample.to_dicts()})
     assert response.status_code == 200, response.text
     body = response.json()
+    assert body["model_id"] == model_id and body["version"] >= 1
 
-    sample = tmp_path / "sample.csv"
-    source.drop("target").write_csv(sample)
+    sample.write_csv(tmp_path / "sample.csv")
     out = tmp_path / "pred.csv"
     proc = cli(
         "predict",
         "--model",
-        breast_cancer_run.model_id,
-        str(sample),
+        model_id,
+        str(tmp_path / "sample.csv"),
         "--out",
         str(out),
         "--data-root",
-        str(breast_cancer_run.root),
+        str(server.root),
     )
     assert proc.returncode == 0, proc.stderr
     expected = pl.read_csv(out)
-    assert body["predictions"] == expected["prediction"].to_list()
-    assert body["classes"] == [0, 1]
-    np.testing.assert_allclose(
-        np.asarray(body["probabilities"])[:, 1], expected["proba_1"].to_numpy(), rtol=1e-9
+    if kind == "regression":
+        np.testing.assert_allclose(body["predictions"], expected["prediction"], rtol=1e-9)
+        assert "probabilities" not in body
+    else:
+        assert body["predictions"] == expected["prediction"].to_list()
+        proba = np.asarray(body["probabilities"])
+        for i, label in enumerate(body["classes"]):
+            np.testing.assert_allclose(proba[:, i], expected[f"proba_{label}"], rtol=1e-9)
+    # a bare list of records is accepted too
+    bare = server.client.post(f"/models/{model_id}/predict", json=sample.head(2).to_dicts())
+    assert bare.status_code == 200 and len(bare.json()["predictions"]) == 2
+
+
+def test_model_metadata_and_schema_errors(
+    server: Server, trained: dict[str, dict[str, Any]]
+) -> None:
+    model_id = trained["binary"]["model_id"]
+    listed = [m["model_id"] for m in server.client.get("/models/").json()]
+    assert set(listed) >= {t["model_id"] for t in trained.values()}
+    info = server.client.get(f"/models/{model_id}").json()
+    assert info["lineage"]["run_id"] == trained["binary"]["run_id"]
+    assert info["lineage"]["source"].endswith("breast_cancer.csv")
+    assert info["metrics"] and info["classes"] == [0, 1]
+    names = [c["name"] for c in info["input_schema"]]
+    assert "mean_radius" in names
+
+    row = pl.from_pandas(load_breast_cancer(as_frame=True).frame.head(1)).drop("target")
+    good = row.to_dicts()[0]
+    bad = {k: v for k, v in good.items() if k != "mean texture"}
+    bad["mean radius"] = "large"
+    bad["colour"] = "red"
+    response = server.client.post(f"/models/{model_id}/predict", json={"rows": [bad]})
+    assert response.status_code == 422
+    problems = {(e["field"], e["problem"]) for e in response.json()["errors"]}
+    assert problems == {
+        ("mean_texture", "missing"),
+        ("mean radius", "wrong_type"),
+        ("colour", "unknown"),
+    }
+    detail = response.json()["detail"]
+    assert "mean_texture" in detail and "colour" in detail
+    nothing = server.client.post("/models/no-such-model/predict", json={"rows": [good]})
+    assert nothing.status_code == 404 and "no-such-model" in nothing.json()["detail"]
+
+
+def test_model_app_explains_rows(server: Server, trained: dict[str, dict[str, Any]]) -> None:
+    model_id = trained["regression"]["model_id"]
+    rows = pl.from_pandas(load_diabetes(as_frame=True).frame.drop(columns="target").head(3))
+    response = server.client.post(f"/models/{model_id}/explain", json={"rows": rows.to_dicts()})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["explainer"] in ("tree", "linear", "ensemble", "permutation")
+    assert len(body["rows"]) == 3
+    first = body["rows"][0]
+    assert len(first["contributions"]) == 10  # diabetes has 10 features, all shown
+    # for a regressor every explainer explains the value itself: it adds up to the prediction
+    predicted = server.client.post(f"/models/{model_id}/predict", json={"rows": rows.to_dicts()})
+    total = first["base_value"] + sum(c["shap"] for c in first["contributions"])
+    assert total == pytest.approx(predicted.json()["predictions"][0], rel=1e-4)
+    too_many = server.client.post(f"/models/{model_id}/explain", json=rows.to_dicts() * 40)
+    assert too_many.status_code == 422
+    summary = server.client.get(f"/models/{model_id}/explain").json()
+    assert summary["model_id"] == model_id and len(summary["importance"]) == 10
+    run_shap = server.client.get(f"/runs/{trained['regression']['run_id']}/shap").json()
+    assert summary["importance"] == run_shap["importance"]
+
+
+def test_failed_run_reports_its_reason(server: Server) -> None:
+    up = _upload(server, "iris.csv", _csv(load_iris(as_frame=True).frame))
+    run = server.client.post(
+        "/runs", json={"dataset_id": up.json()["dataset_id"], "target": "no_such_column"}
     )
+    assert run.status_code == 202
+    status = _wait_run(server, run.json()["run_id"], {"completed", "failed", "cancelled"})
+    assert status["status"] == "failed"
+    assert "no_such_column" in status["error"]
+    unknown = server.client.post("/runs", json={"dataset_id": "up-none", "target": "y"})
+    assert unknown.status_code == 422 and "POST /datasets" in unknown.json()["detail"]
 
 
-def test_serve_errors_are_clear(served: str, breast_cancer_run: CliRun) -> None:
-    missing = httpx.post(f"{served}/models/no-such-model/predict", json={"rows": [{"a": 1}]})
-    assert missing.status_code == 404
-    assert "no-such-model" in missing.json()["detail"]
+def test_cancel_a_running_job(server: Server) -> None:
+    frame = load_breast_cancer(as_frame=True).frame
+    up = _upload(server, "bc.csv", _csv(frame))
+    run = server.client.post(
+        "/runs",
+        json={"dataset_id": up.json()["dataset_id"], "target": "target", "time_budget_s": 600},
+    )
+    assert run.status_code == 202, run.text
+    run_id = run.json()["run_id"]
+    _wait_run(server, run_id, {"running"})
+    deadline = time.monotonic() + 120
+    while server.client.get(f"/runs/{run_id}").json()["stage"] in (None, "ingest"):
+        assert time.monotonic() < deadline, "the run never got past ingest"
+        time.sleep(0.5)  # polling interval while the run starts
+    stop = server.client.delete(f"/runs/{run_id}")
+    assert stop.status_code == 202 and stop.json()["stopping"] is True
+    status = _wait_run(server, run_id, {"cancelled", "completed", "failed"})
+    assert status["status"] == "cancelled", status
+    # the job records the interruption, or the API settles the manifest once the job ended
+    manifest = json.loads((server.root / "runs" / run_id / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert any(word in manifest["error"] for word in ("interrupted", "cancelled")), manifest[
+        "error"
+    ]
 
-    bad = httpx.post(
-        f"{served}/models/{breast_cancer_run.model_id}/predict", json={"rows": [{"a": 1}]}
+
+def test_a_schedule_fires_and_is_removed(server: Server) -> None:
+    up = _upload(server, "iris.csv", _csv(load_iris(as_frame=True).frame))
+    bad = server.client.post(
+        "/schedules", json={"cron": "every minute", "run": {"target": "target", "url": "https://x"}}
     )
     assert bad.status_code == 422
-    assert "mean_radius" in bad.json()["detail"]
+    never = server.client.post(
+        "/schedules", json={"cron": "0 0 30 2 *", "run": {"target": "t", "url": "https://x"}}
+    )
+    assert never.status_code == 422 and "never fires" in never.text
+    made = server.client.post(
+        "/schedules",
+        json={
+            "cron": "* * * * *",
+            "run": {
+                "dataset_id": up.json()["dataset_id"],
+                "target": "target",
+                "max_trials": 2,
+                "time_budget_s": 60,
+            },
+        },
+    )
+    assert made.status_code == 201, made.text
+    schedule_id = made.json()["schedule_id"]
+    assert (server.root / "schedules.json").is_file()
+    deadline = time.monotonic() + 90
+    while True:  # cron fires on the minute; the ticker looks every second
+        schedules = server.client.get("/schedules").json()
+        if schedules[0]["runs"] >= 1:
+            break
+        assert time.monotonic() < deadline, schedules
+        time.sleep(1.0)  # polling interval until the minute turns
+    assert server.client.delete(f"/schedules/{schedule_id}").status_code == 204
+    run_id = schedules[0]["last_run_id"]
+    status = server.client.get(f"/runs/{run_id}").json()
+    assert status["schedule_id"] == schedule_id
+    server.client.delete(f"/runs/{run_id}")  # no need to let it finish
+    assert server.client.get("/schedules").json() == []
+
+
+def test_off_loopback_without_token_is_refused() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "FAS_RAY_API_TOKEN"}
+    proc = subprocess.run(
+        [FAS_RAY, "serve", "--host", "0.0.0.0", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "requires an API token" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
