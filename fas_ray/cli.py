@@ -9,7 +9,10 @@
     fas-ray runs                  runs under the data root
     fas-ray models                registered models
     fas-ray predict --model ID INPUT --out OUTPUT
-    fas-ray serve [--host H] [--port P]
+    fas-ray explain RUN_ID        recompute SHAP values and the error analysis of a run
+    fas-ray charts RUN_ID         rebuild a run's charts (HTML page + PNG)
+    fas-ray export RUN_ID [--out FILE.zip]   the run's bundle: model, report, charts, card
+    fas-ray serve [--host H] [--port P] [--config YAML]   pipeline API + model app (Ray Serve)
 
 Every command takes ``--data-root DIR`` (default ``$FAS_RAY_DATA_ROOT``, else ``./fas_data``).
 Errors print one line and exit with status 2.
@@ -21,11 +24,14 @@ import argparse
 import ipaddress
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from pydantic import ValidationError
@@ -174,8 +180,15 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
         task=args.task,
         etl=_etl_options(args),
         ingest=_ingest_options(args),
+        **({"shap_sample": args.shap_sample} if args.shap_sample else {}),
+        chart_png=not args.no_chart_png,
     )
-    result = run_pipeline(spec, _settings(args), progress=_progress(STAGES))
+    run_id = getattr(args, "run_id", None)
+    if run_id is not None:
+        from fas_ray.service import check_id
+
+        check_id(run_id, "run id")
+    result = run_pipeline(spec, _settings(args), progress=_progress(STAGES), run_id=run_id)
     report = result.report
     print(
         f"\nLeaderboard (CV {report['metric']}, best {min(10, len(report['leaderboard']))} "
@@ -265,6 +278,62 @@ def _profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_id(args: argparse.Namespace) -> str:
+    from fas_ray.service import check_id
+
+    return check_id(args.run_id, "run id")
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from fas_ray.export import explain_run
+    from fas_ray.storage import DataRoot
+
+    start = time.perf_counter()
+    out = explain_run(
+        DataRoot(_settings(args).data_root), _run_id(args), sample=args.sample, seed=args.seed
+    )
+    shap, errors = out["shap"], out["errors"]
+    print(f"SHAP ({shap['explainer']}, {shap['rows']} rows, output {shap['output']}):")
+    for item in shap["importance"][:10]:
+        print(f"  {item['feature']:<32} {item['mean_abs_shap']:.4g}")
+    biases = errors["systematic_biases"]
+    print(f"weak slices: {len(biases)}")
+    for b in biases[:5]:
+        print(
+            f"  {b['slice']}: error {b['error']:.3g} vs {b['overall_error']:.3g} ({b['rows']} rows)"
+        )
+    print(f"({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+def _charts(args: argparse.Namespace) -> int:
+    from fas_ray.export import chart_run
+    from fas_ray.storage import DataRoot
+
+    start = time.perf_counter()
+    out = chart_run(DataRoot(_settings(args).data_root), _run_id(args), png=not args.no_png)
+    print(f"charts: {out['html']}")
+    if out["png"]:
+        print(f"png:    {len(out['png'])} files in {Path(next(iter(out['png'].values()))).parent}")
+    if "png_error" in out:
+        print(f"png skipped: {out['png_error']}")
+    for note in out["notes"]:
+        print(f"left out: {note}")
+    print(f"({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from fas_ray.export import export_run
+    from fas_ray.storage import DataRoot
+
+    out = export_run(
+        DataRoot(_settings(args).data_root), _run_id(args), Path(args.out) if args.out else None
+    )
+    print(f"bundle: {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def _runs(args: argparse.Namespace) -> int:
     from fas_ray.manifest import RunManifest
     from fas_ray.storage import DataRoot
@@ -338,7 +407,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from fas_ray.distributed.serving import serve_models
+    from fas_ray.distributed.serving import serve_apps
 
     token = os.environ.get(_TOKEN_ENV) or None
     try:
@@ -351,14 +420,16 @@ def _serve(args: argparse.Namespace) -> int:
         )
     settings = _settings(args)
 
-    def ready(url: str) -> None:
+    def ready(url: str, routes: list[str]) -> None:
         print(
-            f"Serving models from {settings.data_root} at {url} "
-            f"(POST /models/{{id}}/predict, GET /healthz). Ctrl+C stops.",
+            f"Serving {settings.data_root} at {url}: {'; '.join(routes)} "
+            f"(API docs at {url}/docs, predictions at POST /models/{{id}}/predict). "
+            "Ctrl+C stops.",
             flush=True,
         )
 
-    serve_models(settings, args.host, args.port, token, on_ready=ready)
+    config = Path(args.config) if args.config else None
+    serve_apps(settings, args.host, args.port, token, config_path=config, on_ready=ready)
     return 0
 
 
@@ -390,6 +461,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     budget.add_argument("--max-trials", type=int, metavar="N", help="stop after N trials")
     budget.add_argument("--seed", type=int, metavar="N", help="random seed (default 0)")
+    budget.add_argument(
+        "--shap-sample", type=int, metavar="N", help="rows SHAP explains (default 100)"
+    )
+    budget.add_argument(
+        "--no-chart-png", action="store_true", help="charts as HTML only (no headless Chromium)"
+    )
     src = argparse.ArgumentParser(add_help=False)
     src.add_argument("--sheet", metavar="NAME", help="Excel: sheet to read, or 'all'")
     src.add_argument(
@@ -465,6 +542,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("path", metavar="PATH|URL", help=_SOURCE_HELP)
     p.add_argument("--target", required=True, metavar="COL", help="column to predict")
+    p.add_argument(
+        "--run-id", metavar="ID", help="use this run id (default: a new one; the API sets it)"
+    )
     p.set_defaults(func=_run)
 
     p = sub.add_parser(
@@ -504,6 +584,24 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", parents=[common], help="list runs")
     p.set_defaults(func=_runs)
 
+    p = sub.add_parser(
+        "explain", parents=[common], help="recompute SHAP values and error analysis of a run"
+    )
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("--sample", type=int, default=100, help="rows explained (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="sample seed (default 0)")
+    p.set_defaults(func=_explain)
+
+    p = sub.add_parser("charts", parents=[common], help="rebuild a run's charts")
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("--no-png", action="store_true", help="HTML only (no headless Chromium)")
+    p.set_defaults(func=_charts)
+
+    p = sub.add_parser("export", parents=[common], help="write a run's bundle (zip)")
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("--out", metavar="FILE.zip", help="default: runs/<id>/<id>-bundle.zip")
+    p.set_defaults(func=_export)
+
     p = sub.add_parser("models", parents=[common], help="list registered models")
     p.set_defaults(func=_models)
 
@@ -513,11 +611,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="OUTPUT", help="output .csv or .parquet")
     p.set_defaults(func=_predict)
 
-    p = sub.add_parser("serve", parents=[common], help="serve registered models over HTTP")
+    p = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="serve the pipeline API and the registered models over HTTP (Ray Serve)",
+    )
+    p.add_argument(
+        "--config", metavar="YAML", help="Serve config (default: serve_apps/config.yaml)"
+    )
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.set_defaults(func=_serve)
     return parser
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -526,6 +635,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
+    if threading.current_thread() is threading.main_thread():
+        # `ray job stop` and `kill` send SIGTERM: unwind like Ctrl+C, so the run is recorded
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args))
     except FasRayError as exc:

@@ -191,7 +191,8 @@ class RunSpec(BaseModel):
             10,000 rows and more).
         test_size: share of rows held out for the final evaluation.
         learners: learners the search may choose from.
-        shap_sample: rows used to compute SHAP importances.
+        shap_sample: rows used to compute SHAP values (importance, summary chart).
+        chart_png: render each chart as a PNG too (headless Chromium), besides the HTML page.
         task: force ``classification`` or ``regression`` instead of detecting it.
         etl: how ETL cleans the data.
         ingest: how the source becomes the bronze layer (Excel sheet, scraping bounds).
@@ -208,6 +209,7 @@ class RunSpec(BaseModel):
     test_size: float = Field(default=0.2, gt=0.0, lt=0.9)
     learners: tuple[LearnerName, ...] = ALL_LEARNERS
     shap_sample: int = Field(default=100, ge=10, le=100_000)
+    chart_png: bool = Field(default=True, description="Also render the charts as PNG.")
     task: Literal["classification", "regression"] | None = None
     etl: EtlOptions = Field(default_factory=EtlOptions)
     ingest: IngestOptions = Field(default_factory=IngestOptions)

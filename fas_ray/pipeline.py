@@ -15,6 +15,7 @@ from typing import Any, Literal
 import polars as pl
 
 from fas_ray.automl import AutoML
+from fas_ray.charts import run_figures, write_figures
 from fas_ray.config import EtlOptions, IngestOptions, RunSpec, Settings
 from fas_ray.etl import (
     ColumnType,
@@ -27,7 +28,7 @@ from fas_ray.etl import (
     profile_parquet,
 )
 from fas_ray.exceptions import FasRayError, InputError, PipelineError
-from fas_ray.explain import shap_importance
+from fas_ray.explain import ShapExplanation, error_analysis, explain_fitted
 from fas_ray.ingest import BronzeDataset, ingest_source
 from fas_ray.manifest import RunManifest, new_run_id
 from fas_ray.ml import (
@@ -38,6 +39,7 @@ from fas_ray.ml import (
     detect_task_from_frame,
     regression_metrics,
 )
+from fas_ray.ml._metrics import greater_is_better
 from fas_ray.ml._model import encode_target
 from fas_ray.ml._split import holdout_split, time_order_column
 from fas_ray.registry import SQLiteRegistry
@@ -65,12 +67,15 @@ STAGES = (
     "refit",
     "evaluate",
     "explain",
+    "charts",
     "register",
     "report",
 )
 ETL_STAGES = ("ingest", "etl", "profile")
-_REPORT_RESERVE_S = 2.0
+# evaluation, SHAP, charts (one headless Chromium for the PNGs) and the report
+_REPORT_RESERVE_S = 7.0
 _MAX_PAGE_RECORDS = 200
+_PARALLEL_SHAP_ROWS = 500
 Progress = Callable[[str, str], None]
 
 
@@ -106,6 +111,35 @@ def _detect_from_bronze(
     original = bronze.columns[normalize_column_names(bronze.columns).index(target)]
     y = pl.read_parquet(bronze.path, columns=[original])[original]
     return detect_task(y, target, task_override=override)
+
+
+def _explain(
+    model: FittedModel, X_train: Any, sample: int, seed: int, settings: Settings
+) -> ShapExplanation:
+    """SHAP values of at most ``sample`` training rows (above 500, in parallel Ray tasks); a
+    background of at most 100 rows is kept with the model for per-row explanations later (the
+    model app's ``/explain``)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = X_train
+    if len(rows) > sample:
+        rows = rows[np.sort(rng.choice(len(rows), size=sample, replace=False))]
+    background = rows if len(rows) <= 100 else rows[np.sort(rng.choice(len(rows), 100, False))]
+    model.background = background
+    if len(rows) > _PARALLEL_SHAP_ROWS:
+        from fas_ray.distributed import ray_session
+        from fas_ray.distributed.explain import explain_parallel
+
+        with ray_session(settings):
+            return explain_parallel(
+                model.estimator,
+                rows,
+                model.features.feature_names,
+                background=background[:25] if model.is_ensemble else background,
+                classes=list(model.task.classes) if model.task.is_classification else None,
+            )
+    return explain_fitted(model, rows)
 
 
 def _holdout_metrics(
@@ -267,7 +301,7 @@ def _fail(manifest: RunManifest, exc: BaseException) -> BaseException:
     if isinstance(exc, FasRayError):
         manifest.fail(str(exc))
         return exc
-    if isinstance(exc, KeyboardInterrupt):
+    if isinstance(exc, KeyboardInterrupt | SystemExit):  # Ctrl+C, or SIGTERM (`ray job stop`)
         manifest.fail("interrupted")
         return exc
     manifest.fail(f"{type(exc).__name__}: {exc}")
@@ -397,29 +431,80 @@ def run_pipeline(
                 task=spec.task,
                 use_ray=True,
                 settings=settings,
-            ).fit(train, types=types, storage_path=run_dir / "tune", stage=stage, say=say)
+            ).fit(
+                train,
+                types=types,
+                storage_path=run_dir / "tune",
+                stage=stage,
+                say=say,
+                progress_path=run_dir / "progress.json",
+            )
             assert automl.task_ is not None and automl.search_ is not None
             model, task, search = automl.model, automl.task_, automl.search_
             metric = search.metric
             builder = model.features
             chosen = automl.ensemble_
 
-        with manifest.stage("evaluate"):
+        with manifest.stage("evaluate") as rec:
             metrics, gold = _holdout_metrics(model, holdout)
             gold_path = write_parquet_atomic(gold, root.gold(run_id) / "holdout.parquet")
             manifest.add_artifact("gold_holdout", gold_path)
+            errors = error_analysis(
+                holdout.drop(target),
+                holdout[target].to_numpy(),
+                gold["prediction"].to_numpy(),
+                proba=gold.select([f"proba_{c}" for c in task.classes]).to_numpy()
+                if task.is_classification
+                else None,
+                classes=list(task.classes) if task.is_classification else None,
+            )
+            manifest.add_artifact("errors", write_json(run_dir / "errors.json", errors))
+            rec.detail = {"systematic_biases": len(errors["systematic_biases"])}
             shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
             say("evaluate", f"holdout: {shown}")
+            for bias in errors["systematic_biases"][:3]:
+                say(
+                    "evaluate",
+                    f"weak slice: {bias['slice']} ({bias['rows']} rows, error "
+                    f"{bias['error']:.3g} vs {bias['overall_error']:.3g} overall)",
+                )
 
-        with manifest.stage("explain"):
-            importance = shap_importance(
-                model.estimator,
-                builder.transform(train),
-                model.features.feature_names,
-                sample=spec.shap_sample,
-                seed=spec.seed,
+        with manifest.stage("explain") as rec:
+            X_train = builder.transform(train)
+            explanation = _explain(model, X_train, spec.shap_sample, spec.seed, settings)
+            shap_json = explanation.to_json()
+            manifest.add_artifact("shap", write_json(run_dir / "shap.json", shap_json))
+            importance = explanation.importance()
+            rec.detail = {"explainer": explanation.explainer, "rows": shap_json["rows"]}
+            say(
+                "explain",
+                f"SHAP ({explanation.explainer}, {shap_json['rows']} rows): top features "
+                + ", ".join(f.feature for f in importance[:5]),
             )
-            say("explain", "top SHAP features: " + ", ".join(f.feature for f in importance[:5]))
+
+        with manifest.stage("charts") as rec:
+            figs, chart_notes = run_figures(
+                silver=df,
+                target=target,
+                classes=list(task.classes) if task.is_classification else None,
+                gold=gold,
+                shap=shap_json,
+                trials=[t.to_json() for t in search.trials],
+                higher_is_better=greater_is_better(metric),
+                time_column=time_column,
+            )
+            charts = write_figures(
+                figs, run_dir / "charts", title=f"fas-ray run {run_id}", png=spec.chart_png
+            )
+            charts["notes"] = chart_notes
+            manifest.add_artifact("charts", Path(charts["html"]))
+            rec.detail = {"figures": len(figs), "png": len(charts["png"])}
+            say(
+                "charts",
+                f"{len(figs)} charts in {charts['html']}"
+                + (f" (+{len(charts['png'])} PNG)" if charts["png"] else "")
+                + (f"; PNG skipped: {charts['png_error']}" if "png_error" in charts else ""),
+            )
 
         model_id = f"{run_id}_{task.kind}"
         with manifest.stage("register"):
@@ -475,10 +560,21 @@ def run_pipeline(
                 "shap_importance": [
                     {"feature": f.feature, "mean_abs_shap": f.importance} for f in importance
                 ],
+                "shap": {"explainer": explanation.explainer, "output": shap_json["output"]},
+                "error_analysis": {
+                    k: v for k, v in errors.items() if k not in ("residuals_vs_predicted",)
+                },
+                "charts": {
+                    "html": charts["html"],
+                    "png": sorted(charts["png"]),
+                    "notes": chart_notes,
+                },
                 "timings": manifest.timings(),
             }
             write_json(run_dir / "leaderboard.json", leaderboard)
             manifest.add_artifact("leaderboard", run_dir / "leaderboard.json")
+            if (run_dir / "progress.json").is_file():
+                manifest.add_artifact("progress", run_dir / "progress.json")
             manifest.add_artifact("report", run_dir / "report.json")
             report["artifacts"] = dict(manifest.artifacts)
         timings: dict[str, float] = manifest.timings()

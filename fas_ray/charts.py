@@ -1,0 +1,146 @@
+"""The charts of a run: which figures a run gets, built from what the run wrote, and written as
+one offline HTML page plus a PNG per figure.
+
+:func:`run_figures` is pure (data in, figures out); a chart whose data do not suit it (e.g. a
+correlation heatmap with one numeric column) is left out with a note instead of failing the
+run. :func:`write_figures` does the I/O: ``charts.html`` (plotly.js embedded once, works
+offline) and ``png/<name>.png`` rendered by one headless Chromium.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+
+from fas_ray import viz
+from fas_ray.exceptions import FasRayError
+
+__all__ = ["run_figures", "write_figures"]
+
+log = logging.getLogger("fas_ray.charts")
+_MAX_DISTRIBUTIONS = 6
+_MAX_BOXES = 10
+
+
+def _numeric(df: pl.DataFrame, columns: Sequence[str]) -> list[str]:
+    return [c for c in columns if c in df.columns and df[c].dtype.is_numeric()]
+
+
+def run_figures(
+    *,
+    silver: pl.DataFrame,
+    target: str,
+    classes: list[Any] | None,
+    gold: pl.DataFrame,
+    shap: dict[str, Any] | None,
+    trials: Sequence[dict[str, Any]],
+    higher_is_better: bool,
+    time_column: str | None = None,
+) -> tuple[dict[str, go.Figure], list[str]]:
+    """The figures of one run, and notes on those left out.
+
+    Args:
+        silver: the cleaned data (inputs and target).
+        target: the target column.
+        classes: class labels (classification) or ``None`` (regression).
+        gold: the holdout rows with ``prediction`` (and ``proba_<class>``) columns.
+        shap: :meth:`fas_ray.explain.ShapExplanation.to_json` of the run's model.
+        trials: the leaderboard records (``number``, ``score``, ``learner``, ``state``).
+        higher_is_better: direction of the search metric.
+        time_column: a date column to draw the target over, if the data have one.
+    """
+    figs: dict[str, go.Figure] = {}
+    notes: list[str] = []
+
+    def add(name: str, build: Callable[[], go.Figure]) -> None:
+        try:
+            figs[name] = build()
+        except FasRayError as exc:
+            notes.append(f"{name}: {exc}")
+        except Exception as exc:  # a chart must never fail the run
+            log.warning("chart %s failed: %s", name, exc)
+            notes.append(f"{name}: {type(exc).__name__}: {exc}")
+
+    ranked = [f["feature"] for f in (shap or {}).get("importance", [])]
+    inputs = [c for c in silver.columns if c != target]
+    raw_ranked = [c for c in ranked if c in inputs]
+    raw_ranked += [c for c in inputs if c not in raw_ranked]
+    # -- the data
+    add("distribution_target", lambda: viz.distribution(silver, target))
+    for column in raw_ranked[: _MAX_DISTRIBUTIONS - 1]:
+        add(f"distribution_{column}", functools.partial(viz.distribution, silver, column))
+    numeric = _numeric(silver, raw_ranked)
+    add(
+        "correlation",
+        lambda: viz.correlation_heatmap(silver.select(numeric + _numeric(silver, [target]))),
+    )
+    color = target if classes is not None else None
+    add(
+        "scatter_matrix",
+        lambda: viz.scatter_matrix(
+            silver.with_columns(pl.col(target).cast(pl.String)) if color else silver,
+            numeric[:5],
+            color=color,
+        ),
+    )
+    add("box_plots", lambda: viz.box_plots(silver, numeric[:_MAX_BOXES]))
+    if time_column and time_column in silver.columns and classes is None:
+        add("time_series", lambda: viz.time_series(silver.sort(time_column), time_column, target))
+    # -- the model
+    y_true = gold[target].to_numpy() if target in gold.columns else None
+    if y_true is not None and classes is not None:
+        columns = [f"proba_{c}" for c in classes]
+        if all(c in gold.columns for c in columns):
+            proba = gold.select(columns).to_numpy()
+            add("roc", lambda: viz.roc_curve(y_true, proba, classes))
+            add("precision_recall", lambda: viz.precision_recall_curve(y_true, proba, classes))
+            add("calibration", lambda: viz.calibration_curve(y_true, proba, classes))
+    elif y_true is not None and "prediction" in gold.columns:
+        pred = gold["prediction"].to_numpy()
+        add("predicted_vs_actual", lambda: viz.predicted_vs_actual(y_true, pred))
+        add("residuals", lambda: viz.residuals_vs_predicted(y_true, pred))
+    if shap and shap.get("importance"):
+        add(
+            "feature_importance",
+            lambda: viz.feature_importance(
+                [f["feature"] for f in shap["importance"]],
+                [f["mean_abs_shap"] for f in shap["importance"]],
+            ),
+        )
+        add("shap_summary", lambda: viz.shap_beeswarm(shap["beeswarm"], shap.get("output", "")))
+    ordered = sorted(trials, key=lambda t: t.get("number", 0))
+    if ordered:
+        scores = [
+            t["score"] if t.get("state", "complete") == "complete" else np.nan for t in ordered
+        ]
+        learners = [str(t.get("learner", "")) for t in ordered]
+        add(
+            "search_history",
+            lambda: viz.search_history(scores, learners, greater_is_better=higher_is_better),
+        )
+    return figs, notes
+
+
+def write_figures(
+    figs: dict[str, go.Figure], out_dir: Path, *, title: str, png: bool = True
+) -> dict[str, Any]:
+    """``out_dir/charts.html`` with every figure, and ``out_dir/png/<name>.png`` unless
+    ``png`` is False; returns what was written (PNG failures become a note, not an error)."""
+    out_dir = Path(out_dir)
+    written: dict[str, Any] = {"html": str(viz.to_html_page(figs, out_dir / "charts.html", title))}
+    written["png"] = {}
+    if png:
+        safe = {name.replace(" ", "_"): fig for name, fig in figs.items()}
+        try:
+            paths = viz.to_png(safe, out_dir / "png", width=900, height=560)
+            written["png"] = {name: str(path) for name, path in paths.items()}
+        except FasRayError as exc:
+            written["png_error"] = str(exc)
+    return written

@@ -1,0 +1,204 @@
+"""Write figures to disk: self-contained offline HTML, and PNG through one headless Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+
+from fas_ray.exceptions import InputError, PipelineError
+from fas_ray.storage import atomic_write_bytes, atomic_write_text
+
+__all__ = ["to_html", "to_html_page", "to_png"]
+
+_INSTALL_CHROMIUM = "apt-get install -y chromium"
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# a tag that loads something from the network: <script src="https://...">, <link href="//...">
+_EXTERNAL_TAG = re.compile(
+    r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+def _require_figure(fig: object, what: str) -> go.Figure:
+    if not isinstance(fig, go.Figure):
+        raise InputError(
+            f"{what} is a {type(fig).__name__}, not a plotly Figure; pass a figure from "
+            "fas_ray.viz or plotly.graph_objects.Figure(...)."
+        )
+    return fig
+
+
+def to_html(fig: go.Figure, path: str | Path) -> Path:
+    """Write ``fig`` as one HTML file that works offline, atomically.
+
+    plotly.js is embedded (about 4.5 MB); no script or stylesheet is loaded from a CDN and
+    MathJax is left out.
+
+    Args:
+        fig: The figure.
+        path: Where to write; missing parent folders are created.
+
+    Returns:
+        The path written.
+
+    Example:
+        >>> import tempfile, plotly.graph_objects as go
+        >>> out = to_html(go.Figure(go.Bar(y=[1, 2])), Path(tempfile.mkdtemp()) / "bar.html")
+        >>> out.exists()
+        True
+    """
+    fig = _require_figure(fig, "fig")
+    html = fig.to_html(
+        include_plotlyjs=True,
+        include_mathjax=False,
+        full_html=True,
+        config={"displaylogo": False},
+    )
+    if _EXTERNAL_TAG.search(html):
+        raise PipelineError(
+            "The HTML export would load a script from the network; this is a fas-ray bug, "
+            "please report it with your plotly version."
+        )
+    return atomic_write_text(Path(path), html)
+
+
+def to_html_page(figs: Mapping[str, go.Figure], path: str | Path, title: str = "Charts") -> Path:
+    """Write many figures into one offline HTML page, plotly.js embedded once, atomically.
+
+    Each figure gets a heading (its name) and an anchor; a table of contents links them.
+
+    Example:
+        >>> import tempfile, plotly.graph_objects as go
+        >>> page = Path(tempfile.mkdtemp()) / "all.html"
+        >>> to_html_page({"a": go.Figure(go.Bar(y=[1]))}, page).exists()
+        True
+    """
+    import html as html_lib
+
+    from plotly.offline import get_plotlyjs
+
+    if not figs:
+        raise InputError("No figures to write; pass at least one.")
+    parts = []
+    for name, fig in figs.items():
+        _require_figure(fig, f"The figure {name!r}")
+        anchor = html_lib.escape(name, quote=True)
+        body = fig.to_html(
+            include_plotlyjs=False,
+            include_mathjax=False,
+            full_html=False,
+            config={"displaylogo": False},
+        )
+        parts.append(f'<section id="{anchor}"><h2>{html_lib.escape(name)}</h2>{body}</section>')
+    toc = "".join(
+        f'<li><a href="#{html_lib.escape(n, quote=True)}">{html_lib.escape(n)}</a></li>'
+        for n in figs
+    )
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>{html_lib.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;margin:2em}section{margin-bottom:3em}</style>"
+        f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
+        f"<h1>{html_lib.escape(title)}</h1><ul>{toc}</ul>{''.join(parts)}</body></html>"
+    )
+    if _EXTERNAL_TAG.search(page):
+        raise PipelineError("The HTML page would load a script from the network; a fas-ray bug.")
+    return atomic_write_text(Path(path), page)
+
+
+def _browser_path() -> str | None:
+    """The Chrome/Chromium kaleido would start (``BROWSER_PATH``, then ``PATH``), or None."""
+    from choreographer.browsers import Chromium
+
+    found = Chromium.find_browser(skip_local=False)
+    return found if found and Path(found).is_file() else None
+
+
+async def _render(figs: Mapping[str, go.Figure], opts: dict[str, Any]) -> dict[str, bytes]:
+    """Render every figure in one browser session, which is closed on exit or error."""
+    import kaleido
+
+    async with kaleido.Kaleido(n=1, mathjax=False) as browser:
+        return {name: await browser.calc_fig(fig, opts=opts) for name, fig in figs.items()}
+
+
+def to_png(
+    figs: Mapping[str, go.Figure],
+    out_dir: str | Path,
+    width: int = 1000,
+    height: int = 600,
+    scale: float = 1.0,
+) -> dict[str, Path]:
+    """Write each figure to ``out_dir/<name>.png`` with kaleido, starting Chromium once.
+
+    One browser serves all figures (starting one costs seconds; an image then takes a
+    fraction of a second) and is closed before returning, also on error. Rendering runs in
+    a worker thread with its own event loop, so this also works when called from async
+    code. Each file is written to a temporary name and renamed.
+
+    Args:
+        figs: Figures by name; a name becomes the file name, so it may hold only letters,
+            digits, ``.``, ``_`` and ``-``.
+        out_dir: The folder to write to; created if missing.
+        width: Image width in CSS pixels.
+        height: Image height in CSS pixels.
+        scale: Pixel ratio: a PNG is ``width * scale`` by ``height * scale`` pixels.
+
+    Returns:
+        The path of each written PNG, by figure name.
+
+    Raises:
+        InputError: A name, figure or size is invalid.
+        PipelineError: kaleido or Chromium is missing or Chromium fails to start.
+
+    Example:
+        >>> import plotly.graph_objects as go
+        >>> paths = to_png({"bars": go.Figure(go.Bar(y=[1, 2]))}, "/tmp/figs")  # doctest: +SKIP
+        >>> paths["bars"].name  # doctest: +SKIP
+        'bars.png'
+    """
+    for name, fig in figs.items():
+        if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
+            raise InputError(
+                f"The figure name {name!r} cannot be a file name; use letters, digits, "
+                "'.', '_' and '-' only."
+            )
+        _require_figure(fig, f"The figure {name!r}")
+    for label, size in (("width", width), ("height", height)):
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise InputError(f"{label} must be a positive number of pixels, got {size!r}.")
+    if not scale > 0:
+        raise InputError(f"scale must be positive, got {scale!r}.")
+    if not figs:
+        return {}
+    try:
+        import kaleido  # noqa: F401
+    except ImportError as exc:
+        raise PipelineError(
+            "PNG export needs kaleido; install it with pip install 'kaleido>=1.0'."
+        ) from exc
+    browser = _browser_path()
+    if browser is None:
+        raise PipelineError(
+            f"PNG export needs Chromium and none was found; install it with {_INSTALL_CHROMIUM} "
+            "(or set BROWSER_PATH to a Chrome or Chromium binary)."
+        )
+    from choreographer.errors import BrowserFailedError
+
+    opts = {"format": "png", "width": width, "height": height, "scale": scale}
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fas_ray-kaleido") as pool:
+            images = pool.submit(asyncio.run, _render(figs, opts)).result()
+    except BrowserFailedError as exc:
+        raise PipelineError(
+            f"Chromium at {browser} failed to start; reinstall it with {_INSTALL_CHROMIUM} "
+            "or set BROWSER_PATH to a working Chrome or Chromium."
+        ) from exc
+    out = Path(out_dir)
+    return {name: atomic_write_bytes(out / f"{name}.png", data) for name, data in images.items()}
