@@ -183,9 +183,13 @@ class FeatureBuilder:
             raise InputError(
                 f"The input lacks the column(s) {', '.join(missing)} the model was trained on."
             )
+        numbers = _numeric_block(df, [s for s in self.columns if s.kind in _NUMBER_KINDS])
         blocks: list[np.ndarray] = []
         for spec in self.columns:
-            blocks.append(_encode(df[spec.name], spec))
+            if spec.name in numbers:
+                blocks.append(numbers[spec.name])
+            else:
+                blocks.append(_encode(df[spec.name], spec))
         return np.column_stack(blocks) if blocks else np.empty((df.height, 0))
 
     def _fit_text(self, df: pl.DataFrame) -> None:
@@ -226,6 +230,28 @@ def estimator_options(learner: str, builder: FeatureBuilder) -> dict[str, Any]:
 def _normalised(df: pl.DataFrame) -> pl.DataFrame:
     new = normalize_column_names(df.columns)
     return df.rename(dict(zip(df.columns, new, strict=True))) if new != df.columns else df
+
+
+_NUMBER_KINDS = ("numeric", "boolean")
+
+
+def _numeric_block(df: pl.DataFrame, specs: list[ColumnSpec]) -> dict[str, np.ndarray]:
+    """Every numeric / boolean column encoded in one polars query (what :func:`_encode` does
+    per column, without a query per column: a one-row prediction is ~10x faster); on a cast
+    error, nothing, so that :func:`_encode` names the column that failed."""
+    if not specs:
+        return {}
+    exprs = []
+    for spec in specs:
+        col = pl.col(spec.name).cast(pl.Float64, strict=True).fill_nan(None)
+        if spec.fill is not None:
+            col = col.fill_null(float(spec.fill))
+        exprs.append(col.alias(spec.name))
+    try:
+        matrix = df.select(exprs).to_numpy().astype(np.float64, copy=False)
+    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+        return {}
+    return {spec.name: matrix[:, i : i + 1] for i, spec in enumerate(specs)}
 
 
 def _encode(series: pl.Series, spec: ColumnSpec) -> np.ndarray:
