@@ -117,6 +117,7 @@ def check_records(builder: FeatureBuilder, rows: Sequence[Any]) -> list[FieldErr
     missing_seen: set[str] = set()
     unknown_seen: set[str] = set()
     typed_seen: set[str] = set()
+    normalised: dict[str, str] = {}  # rows repeat their keys: normalise each spelling once
     for i, row in enumerate(rows):
         if not isinstance(row, Mapping):
             errors.append(
@@ -125,7 +126,7 @@ def check_records(builder: FeatureBuilder, rows: Sequence[Any]) -> list[FieldErr
             continue
         present: dict[str, str] = {}
         for key in row:
-            name = normalize_name(str(key))
+            name = normalised.get(key) or normalised.setdefault(key, normalize_name(str(key)))
             if name in present:
                 errors.append(
                     FieldError(
