@@ -141,6 +141,9 @@ def write_figures(
         try:
             paths = viz.to_png(safe, out_dir / "png", width=900, height=560)
             written["png"] = {name: str(path) for name, path in paths.items()}
-        except FasRayError as exc:
-            written["png_error"] = str(exc)
+            missing = sorted(set(safe) - set(paths))
+            if missing:
+                written["png_error"] = "plotly.js could not draw " + ", ".join(missing)
+        except Exception as exc:  # PNGs are a convenience: never fail the run over them
+            written["png_error"] = f"{type(exc).__name__}: {exc}"[:300]
     return written

@@ -307,7 +307,8 @@ def scatter_matrix(
         color: A column to colour points by, or None.
 
     Returns:
-        A figure with ``splom`` traces (one, or one per colour group).
+        A figure with ``splom`` traces (one, or one per colour group); with exactly 2 columns,
+        ``scatter`` traces of the one lower-triangle cell (plotly.js cannot draw that splom).
 
     Example:
         >>> import polars as pl
@@ -342,6 +343,27 @@ def scatter_matrix(
                 continue
             dims = [{"label": name, "values": df[name].filter(mask).to_list()} for name in picked]
             traces.append(go.Splom(dimensions=dims, name=value, marker={"size": 4}, **common))
+    if len(picked) == 2:
+        # plotly.js cannot draw a 2-column splom without its diagonal and upper half (its one
+        # lower-triangle cell): draw that cell as a plain scatter
+        traces = [
+            go.Scatter(
+                x=t.dimensions[0]["values"],
+                y=t.dimensions[1]["values"],
+                mode="markers",
+                name=t.name,
+                marker={
+                    k: v
+                    for k, v in t.marker.to_plotly_json().items()
+                    if k in ("size", "color", "colorscale", "showscale", "colorbar")
+                },
+                showlegend=t.name is not None,
+            )
+            for t in traces
+        ]
+        fig = go.Figure(traces)
+        title = f"Scatter matrix{note}" + (f", coloured by {color}" if color else "")
+        return style(fig, title, picked[0], picked[1], hovermode="closest")
     fig = go.Figure(traces)
     title = f"Scatter matrix{note}" + (f", coloured by {color}" if color else "")
     # a splom titles its axes with the dimension labels; the generic ones below stay hidden

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,8 @@ from fas_ray.exceptions import InputError, PipelineError
 from fas_ray.storage import atomic_write_bytes, atomic_write_text
 
 __all__ = ["to_html", "to_html_page", "to_png"]
+
+log = logging.getLogger("fas_ray.viz")
 
 _INSTALL_CHROMIUM = "apt-get install -y chromium"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -120,12 +123,25 @@ def _browser_path() -> str | None:
     return found if found and Path(found).is_file() else None
 
 
-async def _render(figs: Mapping[str, go.Figure], opts: dict[str, Any]) -> dict[str, bytes]:
-    """Render every figure in one browser session, which is closed on exit or error."""
+async def _render(
+    figs: Mapping[str, go.Figure], opts: dict[str, Any]
+) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Render every figure in one browser session, which is closed on exit or error; a figure
+    plotly.js cannot draw is skipped (name → error) instead of losing the others."""
     import kaleido
+    from choreographer.errors import BrowserFailedError
 
+    images: dict[str, bytes] = {}
+    failed: dict[str, str] = {}
     async with kaleido.Kaleido(n=1, mathjax=False) as browser:
-        return {name: await browser.calc_fig(fig, opts=opts) for name, fig in figs.items()}
+        for name, fig in figs.items():
+            try:
+                images[name] = await browser.calc_fig(fig, opts=opts)
+            except BrowserFailedError:
+                raise
+            except Exception as exc:  # kaleido's KaleidoError: a plotly.js error for this figure
+                failed[name] = f"{type(exc).__name__}: {exc}"[:300]
+    return images, failed
 
 
 def to_png(
@@ -194,11 +210,13 @@ def to_png(
     opts = {"format": "png", "width": width, "height": height, "scale": scale}
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fas_ray-kaleido") as pool:
-            images = pool.submit(asyncio.run, _render(figs, opts)).result()
+            images, failed = pool.submit(asyncio.run, _render(figs, opts)).result()
     except BrowserFailedError as exc:
         raise PipelineError(
             f"Chromium at {browser} failed to start; reinstall it with {_INSTALL_CHROMIUM} "
             "or set BROWSER_PATH to a working Chrome or Chromium."
         ) from exc
+    for name, error in failed.items():
+        log.warning("PNG of figure %s failed: %s", name, error)
     out = Path(out_dir)
     return {name: atomic_write_bytes(out / f"{name}.png", data) for name, data in images.items()}

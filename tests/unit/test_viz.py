@@ -210,6 +210,12 @@ def test_scatter_matrix_with_chosen_columns_and_colour(frame: pl.DataFrame) -> N
     assert sum(len(t.dimensions[0].values) for t in by_city.data) == frame.height
     by_value = viz.scatter_matrix(frame, ["a", "d"], color="e")
     assert len(by_value.data) == 1 and by_value.data[0].marker.showscale is True
+    # two columns: the one lower-triangle cell as a plain scatter (plotly.js cannot draw that
+    # splom without its diagonal; kaleido failed on it)
+    assert by_value.data[0].type == "scatter" and by_value.layout.xaxis.title.text == "a"
+    two = viz.scatter_matrix(frame, ["a", "d"], color="city")
+    assert sorted(t.name for t in two.data) == ["lyon", "nice", "paris"]
+    assert {t.type for t in two.data} == {"scatter"}
 
 
 def test_scatter_matrix_refuses_more_than_five_columns(frame: pl.DataFrame) -> None:
@@ -491,3 +497,17 @@ def test_to_png_without_chromium_says_how_to_install_it(
     assert isinstance(info.value, FasRayError)
     assert "\n" not in str(info.value)
     assert not (tmp_path / "bars.png").exists()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian chromium")
+def test_to_png_skips_a_figure_plotly_cannot_draw(tmp_path: Path) -> None:
+    bad = go.Figure(
+        go.Splom(
+            dimensions=[{"label": "a", "values": [1, 2]}, {"label": "b", "values": [2, 1]}],
+            showupperhalf=False,
+            diagonal={"visible": False},
+        )
+    )
+    paths = viz.to_png({"ok": go.Figure(go.Bar(y=[1, 2])), "bad": bad}, tmp_path)
+    assert sorted(paths) == ["ok"]  # the drawable one is written, the run goes on
+    assert paths["ok"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
