@@ -10,7 +10,8 @@
 - both: **systematic biases**, the slices (a numeric feature's quantile bin, or one category of
   a categorical feature) whose error is worst compared with the whole holdout. A slice needs
   ``min_rows`` rows (default: 5 % of the holdout, at least 10) so that one unlucky row does not
-  make a slice; slices are ranked by how much worse than overall they are (``lift``).
+  make a slice, and for classification at least 3 mistakes; slices are ranked by how much
+  worse than overall they are (``lift``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = ["Slice", "error_analysis", "worst_slices"]
 
 _BINS = 5
 _MAX_CATEGORIES = 30
+_MIN_MISTAKES = 3  # wrong predictions a classification slice needs before it can be "weak"
 
 
 @dataclass(frozen=True)
@@ -114,11 +116,15 @@ def worst_slices(
     overall = float(errors.mean())
     if overall <= 0:
         return []
+    # right/wrong errors: a slice needs a few mistakes, not one or two unlucky rows
+    counted = bool(np.isin(errors, (0.0, 1.0)).all())
     found = []
     for name in features.columns:
         for description, mask in _slices_of(features[name]):
             n = int(mask.sum())
             if n < min_rows or n == errors.size:
+                continue
+            if counted and errors[mask].sum() < _MIN_MISTAKES:
                 continue
             error = float(errors[mask].mean())
             lift = error / overall

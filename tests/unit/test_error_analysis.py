@@ -72,6 +72,11 @@ def test_no_bias_reported_on_uniform_errors_and_small_slices_are_ignored() -> No
     errs = np.r_[np.ones(5), np.zeros(995)]
     assert worst_slices(tiny, errs) == []  # 5 rows < the 50-row minimum
     assert worst_slices(tiny, errs, min_rows=5)[0].description == "g = x"
+    # two mistakes in a 23-row slice of a 114-row holdout are luck, not a weak slice
+    small = pl.DataFrame({"g": ["a"] * 23 + ["b"] * 91})
+    two = np.r_[np.ones(2), np.zeros(112)]
+    assert worst_slices(small, two) == []
+    assert worst_slices(small, np.r_[np.ones(3), np.zeros(111)])[0].description == "g = a"
 
 
 def test_missing_values_form_their_own_slice_and_lengths_are_checked() -> None:
