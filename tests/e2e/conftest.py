@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
 import re
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,6 +16,20 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
 FAS_RAY = str(Path(sys.executable).with_name("fas-ray"))
+
+
+def free_port() -> int:
+    """A free port below the ephemeral range: Ray's own processes take ephemeral ports while
+    it starts, and one of them could take a port picked there before Serve binds it."""
+    for _ in range(200):
+        port = random.randrange(20000, 30000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port found in 20000-29999")
 
 
 def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:

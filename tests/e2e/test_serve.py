@@ -11,9 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -28,7 +26,7 @@ import pytest
 import yaml
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 
-from tests.e2e.conftest import FAS_RAY, cli
+from tests.e2e.conftest import FAS_RAY, cli, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -36,20 +34,6 @@ REPO = Path(__file__).resolve().parents[2]
 TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 RUN_DEADLINE_S = 300.0
-
-
-def _free_port() -> int:
-    """A free port below the ephemeral range: Ray's own processes take ephemeral ports while
-    it starts, and one of them could take a port picked there before Serve binds it."""
-    for _ in range(200):
-        port = random.randrange(20000, 30000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port found in 20000-29999")
 
 
 @dataclass(frozen=True)
@@ -86,7 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             app["args"].update(max_upload_mb=1, schedule_tick_s=1)
     config_path = base / "serve.yaml"
     config_path.write_text(yaml.safe_dump(config))
-    port = _free_port()
+    port = free_port()
     log = base / "serve.log"
     env = {**os.environ, "FAS_RAY_API_TOKEN": TOKEN}
     with log.open("w") as out:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,29 +13,17 @@ import httpx
 import pytest
 import yaml
 
+from tests.e2e.conftest import free_port
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 SERVE = str(Path(sys.executable).with_name("serve"))
 
 
-def _free_port() -> int:
-    """A free port below the ephemeral range: Ray's own processes take ephemeral ports while
-    it starts, and one of them could take a port picked there before Serve binds it."""
-    for _ in range(200):
-        port = random.randrange(20000, 30000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port found in 20000-29999")
-
-
 def test_serve_run_starts_both_apps(tmp_path: Path) -> None:
     config = yaml.safe_load((REPO / "serve_apps" / "config.yaml").read_text())
-    port = _free_port()
+    port = free_port()
     config["http_options"]["port"] = port
     for app in config["applications"]:
         app["args"]["data_root"] = str(tmp_path / "data")

@@ -14,6 +14,11 @@ from fas_ray.ml import TaskInfo, VotingEnsemble, get_learner
 REGRESSION = TaskInfo("regression", "regression", "y")
 MULTICLASS = TaskInfo("classification", "multiclass", "y", [0, 1, 2])
 BINARY = TaskInfo("classification", "binary", "y", [0, 1])
+DATA = {
+    "binary": (load_breast_cancer, BINARY),
+    "multiclass": (load_iris, MULTICLASS),
+    "regression": (load_diabetes, REGRESSION),
+}
 
 
 def _fit(learner: str, params: dict[str, Any], task: TaskInfo, X: np.ndarray, y: np.ndarray) -> Any:
@@ -37,11 +42,7 @@ def _raw(est: Any, X: np.ndarray, learner: str) -> np.ndarray:
 @pytest.mark.parametrize("learner", ["lightgbm", "xgboost", "random_forest", "extra_trees"])
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
 def test_tree_shap_values_add_up_to_the_model_output(learner: str, kind: str) -> None:
-    loader, task = {
-        "binary": (load_breast_cancer, BINARY),
-        "multiclass": (load_iris, MULTICLASS),
-        "regression": (load_diabetes, REGRESSION),
-    }[kind]
+    loader, task = DATA[kind]
     data = loader()
     X, y = data.data[:300], data.target[:300]
     est = _fit(learner, {"n_estimators": 30}, task, X, y)
@@ -64,11 +65,7 @@ def test_tree_shap_values_add_up_to_the_model_output(learner: str, kind: str) ->
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
 def test_an_ensemble_is_explained_in_its_own_output_and_adds_up(kind: str) -> None:
-    loader, task = {
-        "binary": (load_breast_cancer, BINARY),
-        "multiclass": (load_iris, MULTICLASS),
-        "regression": (load_diabetes, REGRESSION),
-    }[kind]
+    loader, task = DATA[kind]
     data = loader()
     X, y = data.data[:300], data.target[:300]
     members = [
