@@ -34,6 +34,7 @@ from fas_ray.ml import (
     FittedModel,
     TaskInfo,
     caruana_ensemble,
+    check_metric,
     default_config,
     detect_task_from_frame,
     ensemble_predict,
@@ -42,8 +43,10 @@ from fas_ray.ml import (
     fit_model,
     get_learner,
     make_folds,
-    primary_metric,
+    objective_name,
+    portfolio,
 )
+from fas_ray.ml._metrics import greater_is_better
 from fas_ray.ml._model import encode_target
 from fas_ray.ml._split import time_order, time_order_column
 from fas_ray.search import SearchCoordinator, SearchResult, search_in_process, search_result
@@ -56,7 +59,8 @@ _FORMAT = "fas-ray-automl/1"
 # calibration and refit (a refit that would not fit falls back to the best single model)
 _SEARCH_SHARE = 0.85
 _ENSEMBLE_MIN_GAIN = 1e-4
-_SEEDED_LEARNERS = ("lightgbm", "xgboost")
+# tried right after the portfolio's first configuration: what a user gets for free
+_LIBRARY_DEFAULTS = ("lightgbm",)
 # above this many matrix cells one deep forest configuration (500 trees, every feature per
 # split) costs minutes per fold on a few cores; forests then search with 100 trees and sqrt
 # features, so the budget goes to many configurations instead of a few
@@ -98,6 +102,10 @@ class AutoML:
             ``_FEW_FOLDS_ROWS`` rows on, where each configuration costs more and three folds
             already estimate well).
         task: force ``classification`` or ``regression`` instead of detecting it.
+        metric: what the search optimises and the ensemble is chosen by: ``roc_auc``,
+            ``log_loss``, ``accuracy``, ``f1_weighted`` (classification), ``r2``, ``rmse``,
+            ``mse``, ``mae`` (regression); default ROC-AUC (binary), log-loss (multiclass),
+            R² (regression). Losses are minimised (scores show as ``neg_<loss>``).
         ensemble: build a Caruana ensemble when it beats the best single configuration in CV.
         calibrate: calibrate class probabilities when it lowers the out-of-fold log-loss.
         use_ray: search on Ray Tune (joining the running Ray, else starting a local one); False
@@ -117,6 +125,7 @@ class AutoML:
         learners: Sequence[str] = ALL_LEARNERS,
         cv_folds: int | None = None,
         task: Literal["classification", "regression"] | None = None,
+        metric: str | None = None,
         ensemble: bool = True,
         calibrate: bool = True,
         use_ray: bool = True,
@@ -142,6 +151,7 @@ class AutoML:
         self.learners = tuple(learners)
         self.cv_folds = cv_folds
         self.task = task
+        self.metric = metric
         self.ensemble = ensemble
         self.calibrate = calibrate
         self.use_ray = use_ray
@@ -151,6 +161,7 @@ class AutoML:
         self.task_: TaskInfo | None = None
         self.search_: SearchResult | None = None
         self.ensemble_: dict[str, Any] = {}
+        self.metric_: str = metric or ""
         self._progress_path: str | None = None
         self.fit_seconds_: float = 0.0
 
@@ -218,21 +229,24 @@ class AutoML:
                 **({"time_order": time_column} if time_column else {}),
             }
             say("features", f"{X.shape[1]} features; {df.height} rows; {len(folds)}-fold CV")
-        metric = primary_metric(task)
+        metric = check_metric(self.metric, task)
+        self.metric_ = metric
 
         with stage("search") as rec:
             budget = None
             if self.time_budget is not None:
                 left = self.time_budget - (time.perf_counter() - started)
                 budget = max(1.0, _SEARCH_SHARE * left)
-            first = [default_config(n, task) for n in _SEEDED_LEARNERS if n in self.learners]
+            first = portfolio(self.learners, task)
+            defaults = [default_config(n, task) for n in _LIBRARY_DEFAULTS if n in self.learners]
+            first[1:1] = [c for c in defaults if c not in first]
             search = self._search(X, y, task, folds, metric, budget, first, storage_path, options)
             rec.detail = {
                 "configs": search.counts,
                 "completed": len(search.trials),
                 "errors": len(search.errors),
                 "best_score": search.best.score,
-                "metric": metric,
+                "metric": search.metric,
                 "configs_per_minute": round(search.configs_per_minute, 1),
                 "workers": len(search.workers) or 1,
             }
@@ -240,7 +254,7 @@ class AutoML:
                 "search",
                 f"{len(search.trials)} configurations completed "
                 f"({search.counts.get('pruned', 0)} pruned) in {search.wall_seconds:.1f} s; "
-                f"best CV {metric} {search.best.score:.4f} ({search.best.learner})",
+                f"best CV {search.metric} {search.best.score:.4f} ({search.best.learner})",
             )
 
         with stage("refit") as rec:
@@ -345,10 +359,12 @@ class AutoML:
             fixed=fixed,
             progress_path=self._progress_path,
         )
-        search_in_process(coordinator, X, y, task, folds, self.seed, options_by_learner=options)
+        search_in_process(
+            coordinator, X, y, task, folds, self.seed, options_by_learner=options, metric=metric
+        )
         coordinator.flush_progress()
         return search_result(
-            metric,
+            objective_name(metric),
             coordinator.results(),
             coordinator.best_oof(),
             coordinator.summary(),
@@ -379,10 +395,11 @@ class AutoML:
         if not self.ensemble or not allowed or len(candidates) < 2:
             return single, [1.0], info
         preds = [search.oof[t.number] for t in candidates]
-        chosen = caruana_ensemble(preds, y, task, metric=primary_metric(task))
-        gain = chosen.score - chosen.best_single
+        chosen = caruana_ensemble(preds, y, task, metric=self.metric_)
+        sign = 1.0 if greater_is_better(self.metric_) else -1.0  # as the search's scores
+        gain = sign * (chosen.score - chosen.best_single)
         if len(chosen.weights) < 2 or gain <= _ENSEMBLE_MIN_GAIN:
-            info["ensemble_cv_score"] = chosen.score
+            info["ensemble_cv_score"] = sign * chosen.score
             return single, [1.0], info
         members = [(candidates[i].number, by_number[candidates[i].number]) for i in chosen.weights]
         weights = [chosen.weights[i] for i in chosen.weights]
@@ -395,7 +412,7 @@ class AutoML:
         info.update(
             kind="ensemble",
             learner="ensemble",
-            cv_score=chosen.score,
+            cv_score=sign * chosen.score,
             members=[
                 {"learner": t.learner, "trial_id": t.trial_id, "weight": w}
                 for (_, t), w in zip(members, weights, strict=True)

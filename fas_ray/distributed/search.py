@@ -23,6 +23,7 @@ from ray.tune import RunConfig, TuneConfig, Tuner
 from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
 from fas_ray.ml import TaskInfo
+from fas_ray.ml._metrics import objective_name
 from fas_ray.search import (
     ConfigResult,
     SearchCoordinator,
@@ -64,6 +65,7 @@ def _worker(
     deadline: float | None,
     prefetch: bool,
     options_by_learner: dict[str, dict[str, Any]],
+    metric: str | None = None,
 ) -> None:
     slot = config["slot"]
     name = f"w{slot['worker']}"
@@ -99,6 +101,7 @@ def _worker(
                     task,
                     folds,
                     seed,
+                    metric=metric,
                     n_jobs=n_jobs,
                     report=report,
                     deadline=deadline,
@@ -156,7 +159,8 @@ def run_search(
     options_by_learner: dict[str, dict[str, Any]] | None = None,
     progress_path: str | None = None,
 ) -> SearchResult:
-    """Search for the configuration with the best mean CV ``metric`` (higher is better).
+    """Search for the configuration with the best mean CV ``metric`` (a loss is minimised:
+    the result's scores are ``neg_<metric>``, higher is better).
 
     With ``max_trials`` the search is deterministic (see :class:`SearchCoordinator`); it stops
     at ``max_trials`` configurations or after ``time_budget_s`` seconds, whichever comes first.
@@ -204,6 +208,7 @@ def run_search(
             deadline=hard_deadline,
             prefetch=max_trials is None,
             options_by_learner=options_by_learner or {},
+            metric=metric,
         ),
         resources=_slot_resources,  # type: ignore[arg-type]
     )
@@ -231,7 +236,7 @@ def run_search(
     counts: dict[str, int] = ray.get(coordinator.summary.remote())
     ray.kill(coordinator)
     return search_result(
-        metric,
+        objective_name(metric),
         results,
         oof,
         counts,

@@ -128,7 +128,14 @@ class FeatureBuilder:
         return positions
 
     def fit(self, df: pl.DataFrame) -> FeatureBuilder:
-        """Learn column kinds, fill values and categories from ``df`` (training rows)."""
+        """Learn column kinds, fill values and categories from ``df`` (training rows).
+
+        A ``target`` given in the input's spelling (``Purchase``) becomes its normalised name
+        (``purchase``), so it is never a feature, nor required at prediction time.
+        """
+        if self.target in df.columns:
+            normalised = normalize_column_names(df.columns)
+            self.target = normalised[df.columns.index(self.target)]
         df = self._prepare(df)
         self.columns, self.dropped = [], {}
         fills = compute_fill_values(df, exclude=[self.target], all_columns=True)

@@ -4,8 +4,15 @@ ensembling and calibration."""
 from fas_ray.ml._calibrate import Calibrator, fit_calibrator
 from fas_ray.ml._cv import CVResult, cross_val_score, make_folds
 from fas_ray.ml._ensemble import EnsembleResult, VotingEnsemble, caruana_ensemble, ensemble_predict
-from fas_ray.ml._metrics import classification_metrics, primary_metric, regression_metrics
+from fas_ray.ml._metrics import (
+    check_metric,
+    classification_metrics,
+    objective_name,
+    primary_metric,
+    regression_metrics,
+)
 from fas_ray.ml._model import FittedModel, fit_ensemble, fit_model
+from fas_ray.ml._portfolio import portfolio
 from fas_ray.ml._schema import FieldError, check_records, input_schema, normalise_records
 from fas_ray.ml._space import (
     CategoricalDomain,
@@ -33,6 +40,7 @@ __all__ = [
     "TaskInfo",
     "VotingEnsemble",
     "caruana_ensemble",
+    "check_metric",
     "check_records",
     "classification_metrics",
     "cross_val_score",
@@ -47,6 +55,8 @@ __all__ = [
     "input_schema",
     "make_folds",
     "normalise_records",
+    "objective_name",
+    "portfolio",
     "primary_metric",
     "regression_metrics",
     "suggest_config",

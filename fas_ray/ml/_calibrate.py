@@ -7,6 +7,13 @@ rows that the model ranked apart, which costs ROC-AUC on new rows. The calibrato
 nested split of the out-of-fold rows (fit on some folds, measure log-loss on the rest), and
 :func:`fit_calibrator` returns it, refitted on every row, only when that held-out log-loss beats
 the uncalibrated probabilities.
+
+Calibration cannot over-sharpen: it is fitted on out-of-fold probabilities only, the
+temperature is bounded (``T`` in [0.5, 4]) and so is Platt's slope (``a`` in (0, 4]), rows
+are renormalised after clipping, and out-of-fold predictions with fewer than
+``MIN_MISTAKES`` wrong rows are left alone: a model that separated every training row
+gives the calibrator nothing to learn but "be surer", which one wrong row on new data then
+punishes with a huge log-loss.
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ __all__ = [
 ]
 
 EPS = 1e-6  # calibrated probabilities stay in [EPS, 1 - EPS]
+MIN_MISTAKES = 5  # out-of-fold rows whose top class is wrong, needed to calibrate at all
+TEMPERATURE_BOUNDS = (0.5, 4.0)
+MAX_SLOPE = 4.0
 
 
 class Calibrator(Protocol):
@@ -58,6 +68,16 @@ class SigmoidCalibrator:
         model = LogisticRegression(C=1e6, max_iter=1000)
         model.fit(_logit(proba[:, 1]).reshape(-1, 1), y)
         self.a_, self.b_ = float(model.coef_[0, 0]), float(model.intercept_[0])
+        if self.a_ > MAX_SLOPE:  # keep the bound, refit the offset for it
+            from scipy.optimize import minimize_scalar
+
+            z = MAX_SLOPE * _logit(proba[:, 1])
+
+            def loss(b: float) -> float:
+                return _log_loss(y, _binary(1.0 / (1.0 + np.exp(-(z + b)))))
+
+            found = minimize_scalar(loss, bounds=(-20.0, 20.0), method="bounded")
+            self.a_, self.b_ = MAX_SLOPE, float(found.x)
         return self
 
     def transform(self, proba: np.ndarray) -> np.ndarray:
@@ -76,13 +96,15 @@ class TemperatureCalibrator:
         def loss(log_t: float) -> float:
             return _log_loss(y, _softmax(logp / np.exp(log_t)))
 
-        found = minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded")
+        low, high = (float(np.log(t)) for t in TEMPERATURE_BOUNDS)
+        found = minimize_scalar(loss, bounds=(low, high), method="bounded")
         self.temperature_ = float(np.exp(found.x))
         return self
 
     def transform(self, proba: np.ndarray) -> np.ndarray:
         logp = np.log(np.clip(np.asarray(proba, dtype=np.float64), EPS, 1.0))
-        return np.clip(_softmax(logp / self.temperature_), EPS, 1.0)
+        out = np.clip(_softmax(logp / self.temperature_), EPS, 1.0)
+        return out / out.sum(axis=1, keepdims=True)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -121,7 +143,8 @@ def fit_calibrator(
     Returns:
         A fitted :class:`SigmoidCalibrator` (binary) or :class:`TemperatureCalibrator`
         (multiclass), refitted on every row; None when it does not beat the uncalibrated
-        probabilities, would reverse their order, or the data are too few to tell.
+        probabilities, would reverse their order, or the data (or the mistakes) are too few
+        to tell.
     """
     proba = np.asarray(oof_proba, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
@@ -130,6 +153,8 @@ def fit_calibrator(
     splits = min(n_splits, int(counts[counts > 0].min()))
     if splits < 2 or len(y) < 20 * splits:
         return None
+    if int((np.argmax(proba, axis=1) != y).sum()) < MIN_MISTAKES:
+        return None  # (nearly) separated: nothing to calibrate but over-confidence
     splitter = StratifiedKFold(n_splits=splits, shuffle=True, random_state=seed)
     folds = [test for _, test in splitter.split(proba, y)]
     baseline = _log_loss(y, proba)

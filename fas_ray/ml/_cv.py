@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from fas_ray.ml._metrics import score
 from fas_ray.ml._task import TaskInfo
 from fas_ray.ml.learners import get_learner
 
-__all__ = ["CVResult", "cross_val_score", "full_proba", "make_folds"]
+__all__ = ["CVResult", "FoldRun", "cross_val_score", "full_proba", "make_folds", "run_folds"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,98 @@ def _time_ordered_folds(
     ]
 
 
+Report = Callable[[int, float], bool]
+
+
+@dataclass
+class FoldRun:
+    """What :func:`run_folds` did: per-fold scores, out-of-fold predictions, and why it
+    stopped early (``"pruned"``: ``report`` said so; ``"deadline"``: out of time; ``""``: all
+    folds ran). ``iterations`` holds each fold's early-stopped boosting rounds (empty for
+    learners without early stopping)."""
+
+    fold_scores: list[float] = field(default_factory=list)
+    oof: np.ndarray | None = field(default=None, repr=False)
+    stopped: str = ""
+    iterations: list[int] = field(default_factory=list)
+
+    def refit_params(self, params: dict[str, Any], n_rows: int, n_train: float) -> dict[str, Any]:
+        """``params`` for a refit on ``n_rows`` rows: with early stopping, ``n_estimators`` is
+        the folds' mean best round count scaled by the larger data (``n_rows / n_train``)."""
+        if not self.iterations:
+            return dict(params)
+        rounds = float(np.mean(self.iterations)) * max(1.0, n_rows / max(n_train, 1.0))
+        return {**params, "n_estimators": max(1, int(round(rounds)))}
+
+
+def _never(folds_done: int, running_mean: float) -> bool:
+    return False
+
+
+def run_folds(
+    learner: str,
+    params: dict[str, Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    task: TaskInfo,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    seed: int,
+    *,
+    metric: str | None = None,
+    n_jobs: int = 1,
+    options: dict[str, Any] | None = None,
+    report: Report = _never,
+    deadline: float | None = None,
+    early_stopping: bool = True,
+) -> FoldRun:
+    """The one cross-validation loop: the search's trials, :func:`cross_val_score` and the
+    benchmarks all run it.
+
+    Each fold fits a fresh estimator on the training rows and scores the validation rows by
+    :func:`~fas_ray.ml._metrics.score` (``metric``, negated for a loss). Class probabilities
+    always get one column per class (:func:`full_proba`), even when a fold's training rows
+    lack a class. Boosting learners that offer ``fit_early_stopping`` stop on the validation
+    fold (their ``n_estimators`` is the cap) and record the rounds they kept.
+
+    Args:
+        report: called after each fold but the last with (folds done, running mean); True
+            stops here (``stopped="pruned"``).
+        deadline: ``time.time()`` after which no new fold starts (``stopped="deadline"``).
+        options: extra keyword arguments for the learner's ``make_estimator``.
+
+    Raises:
+        Whatever the estimator raises: callers decide whether a failing configuration is an
+        error (``cross_val_score``) or a result (the search).
+    """
+    impl = get_learner(learner)
+    n_classes = len(task.classes) if task.is_classification else 0
+    oof = np.zeros((len(y), n_classes) if n_classes else len(y), dtype=np.float64)
+    run = FoldRun(oof=oof)
+    fit_early = getattr(impl, "fit_early_stopping", None) if early_stopping else None
+    for i, (train_idx, valid_idx) in enumerate(folds):
+        if deadline is not None and time.time() >= deadline:
+            run.stopped = "deadline"
+            break
+        est = impl.make_estimator(params, task, seed, n_jobs=n_jobs, **(options or {}))
+        if fit_early is not None:
+            rounds = fit_early(est, X[train_idx], y[train_idx], X[valid_idx], y[valid_idx])
+            run.iterations.append(int(rounds))
+        else:
+            est.fit(X[train_idx], y[train_idx])
+        proba = None
+        if n_classes:
+            proba = full_proba(est, est.predict_proba(X[valid_idx]), n_classes)
+            pred = None
+        else:
+            pred = np.asarray(est.predict(X[valid_idx]), dtype=np.float64)
+        run.fold_scores.append(score(task, y[valid_idx], pred, proba, metric))
+        oof[valid_idx] = proba if proba is not None else pred
+        if i + 1 < len(folds) and report(i + 1, float(np.mean(run.fold_scores))):
+            run.stopped = "pruned"
+            break
+    return run
+
+
 def cross_val_score(
     learner: str,
     params: dict[str, Any],
@@ -101,28 +194,21 @@ def cross_val_score(
     seed: int,
     n_jobs: int = 1,
     return_oof: bool = False,
+    metric: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> CVResult:
-    """Mean and spread of the primary metric over ``folds``.
+    """Mean and spread of the search objective over ``folds`` (:func:`run_folds`).
 
     Args:
         return_oof: keep the out-of-fold predictions in ``CVResult.oof`` (for ensembling
             and calibration).
+        metric: the metric (default: the task's primary one); losses are negated.
     """
     start = time.perf_counter()
-    impl = get_learner(learner)
-    n_classes = len(task.classes) if task.is_classification else 0
-    oof = np.zeros((len(y), n_classes) if n_classes else len(y)) if return_oof else None
-    scores = []
-    for train_idx, valid_idx in folds:
-        est = impl.make_estimator(params, task, seed, n_jobs=n_jobs)
-        est.fit(X[train_idx], y[train_idx])
-        pred = est.predict(X[valid_idx])
-        proba = None
-        if n_classes:
-            proba = full_proba(est, est.predict_proba(X[valid_idx]), n_classes)
-        scores.append(score(task, y[valid_idx], pred, proba))
-        if oof is not None:
-            oof[valid_idx] = proba if proba is not None else pred
-    arr = np.asarray(scores)
+    run = run_folds(
+        learner, params, X, y, task, folds, seed, metric=metric, n_jobs=n_jobs, options=options
+    )
+    arr = np.asarray(run.fold_scores)
     elapsed = time.perf_counter() - start
-    return CVResult(float(arr.mean()), float(arr.std()), scores, elapsed, oof)
+    oof = run.oof if return_oof else None
+    return CVResult(float(arr.mean()), float(arr.std()), run.fold_scores, elapsed, oof)

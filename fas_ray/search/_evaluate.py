@@ -14,20 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from fas_ray.ml._metrics import score
+from fas_ray.ml._cv import FoldRun, run_folds
 from fas_ray.ml._space import split_config
 from fas_ray.ml._task import TaskInfo
-from fas_ray.ml.learners import get_learner
 from fas_ray.search._coordinator import ConfigResult, Ticket
 
 __all__ = ["Folds", "evaluate_config"]
 
 Folds = list[tuple[np.ndarray, np.ndarray]]
 Report = Callable[[int, int, float], bool]
-
-
-def _never(number: int, folds_done: int, running_mean: float) -> bool:
-    return False
 
 
 def evaluate_config(
@@ -38,46 +33,58 @@ def evaluate_config(
     folds: Folds,
     seed: int,
     *,
+    metric: str | None = None,
     n_jobs: int = 1,
-    report: Report = _never,
+    report: Report | None = None,
     deadline: float | None = None,
     worker: str = "",
     learner_options: dict[str, Any] | None = None,
     options_by_learner: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[ConfigResult, np.ndarray | None]:
-    """CV of ``ticket.config``; never raises for a failing estimator (state ``failed``).
+    """CV of ``ticket.config`` by :func:`~fas_ray.ml._cv.run_folds`; never raises for a
+    failing estimator (state ``failed``).
 
     Args:
+        metric: the metric (default: the task's primary one); the score is negated for a loss.
         report: called after each fold with (number, folds done, running mean); True prunes.
         deadline: ``time.time()`` after which no new fold starts (the result is then
             ``pruned``, with the folds done so far).
         learner_options: extra keyword arguments for ``make_estimator`` (e.g. ``device``).
         options_by_learner: more keyword arguments per learner name (e.g. the linear
             learner's ``categorical`` columns, from ``fas_ray.features.estimator_options``).
+
+    A boosting learner stops early on each validation fold; the result's ``params`` then hold
+    the rounds to refit with on all rows (``n_estimators``).
     """
     start = time.perf_counter()
     learner, params = split_config(ticket.config)
     result = ConfigResult(ticket.number, learner, params, "complete", worker=worker)
-    impl = get_learner(learner)
     options = {**(options_by_learner or {}).get(learner, {}), **(learner_options or {})}
-    n_classes = len(task.classes) if task.is_classification else 0
-    oof = np.zeros((len(y), n_classes) if n_classes else len(y), dtype=np.float64)
+
+    def on_fold(folds_done: int, running_mean: float) -> bool:
+        return report is not None and report(ticket.number, folds_done, running_mean)
+
+    run: FoldRun | None = None
     try:
-        for i, (train_idx, valid_idx) in enumerate(folds):
-            if deadline is not None and time.time() >= deadline:
-                result.state = "pruned"
-                break
-            est = impl.make_estimator(params, task, seed, n_jobs=n_jobs, **options)
-            est.fit(X[train_idx], y[train_idx])
-            pred = est.predict(X[valid_idx])
-            proba = est.predict_proba(X[valid_idx]) if n_classes else None
-            result.fold_scores.append(score(task, y[valid_idx], pred, proba))
-            oof[valid_idx] = proba if proba is not None else pred
-            if i + 1 < len(folds) and report(
-                ticket.number, i + 1, float(np.mean(result.fold_scores))
-            ):
-                result.state = "pruned"
-                break
+        run = run_folds(
+            learner,
+            params,
+            X,
+            y,
+            task,
+            folds,
+            seed,
+            metric=metric,
+            n_jobs=n_jobs,
+            options=options,
+            report=on_fold,
+            deadline=deadline,
+        )
+        result.fold_scores = run.fold_scores
+        if run.stopped:
+            result.state = "pruned"
+        n_train = float(np.mean([len(train) for train, _ in folds]))
+        result.params = run.refit_params(params, len(y), n_train)
     except Exception as exc:  # a configuration the estimator rejects: record, go on
         result.state = "failed"
         result.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
@@ -88,4 +95,5 @@ def evaluate_config(
     if result.state == "complete" and not np.isfinite(result.score):
         result.state = "failed"
         result.error = "non-finite CV score"
-    return result, (oof if result.state == "complete" else None)
+    oof = run.oof if run is not None and result.state == "complete" else None
+    return result, oof

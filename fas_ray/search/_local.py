@@ -27,6 +27,7 @@ def search_in_process(
     seed: int,
     n_jobs: int = 1,
     options_by_learner: dict[str, dict[str, Any]] | None = None,
+    metric: str | None = None,
 ) -> SearchCoordinator:
     """Evaluate configurations until the coordinator's budget or deadline ends; returns it."""
     while True:
@@ -44,6 +45,7 @@ def search_in_process(
             task,
             folds,
             seed,
+            metric=metric,
             n_jobs=n_jobs,
             report=coordinator.report,
             deadline=coordinator.deadline,

@@ -110,7 +110,8 @@ def test_ensemble_is_chosen_when_it_beats_the_best_single_model() -> None:
     assert sum(m["weight"] for m in info["members"]) == pytest.approx(1.0)
     assert automl.predict_proba(_synthetic(1)).shape == (400, 2)
 
-    kept_single = _fit_small(_synthetic(3))  # here no ensemble beats the best model
+    separable = _synthetic(3).with_columns((pl.col("f0") > 0).cast(pl.Int64).alias("target"))
+    kept_single = _fit_small(separable)  # every model ranks perfectly: nothing to gain
     assert kept_single.ensemble_["kind"] == "single"
     assert kept_single.ensemble_["ensemble_cv_score"] <= kept_single.ensemble_["best_single"] + 1e-4
     assert not kept_single.model.is_ensemble
@@ -163,3 +164,53 @@ def test_time_series_folds_follow_time_and_skip_oof_ensembles() -> None:
     assert stages["features"]["time_order"] == "when"
     assert automl.ensemble_["kind"] == "single" and stages["refit"]["calibrated"] is None
     assert np.corrcoef(automl.predict(frame), frame["target"].to_numpy())[0, 1] > 0.9
+
+
+def test_capitalised_target_is_not_a_feature_nor_needed_to_predict(cancer: pd.DataFrame) -> None:
+    frame = cancer.rename(columns={"target": "Purchase", "mean radius": "Mean Radius"})
+    automl = AutoML("Purchase", max_trials=2, time_budget=None, use_ray=False)
+    automl.fit(frame)
+    builder = automl.model.features
+    assert builder.target == "purchase"
+    assert "purchase" not in builder.input_columns and "mean_radius" in builder.input_columns
+    rows = frame.drop(columns=["Purchase"]).head(5)
+    assert automl.predict_proba(rows).shape == (5, 2)
+    assert automl.predict(rows).tolist() == automl.predict(frame.head(5)).tolist()
+
+
+def test_metric_is_the_search_objective_and_losses_are_negated() -> None:
+    iris = load_iris(as_frame=True).frame
+    default = AutoML(max_trials=3, time_budget=None, use_ray=False).fit(iris)
+    assert default.search_ is not None and default.search_.metric == "neg_log_loss"
+    assert all(t.score < 0 for t in default.search_.trials)  # minus a log-loss
+    diabetes = load_diabetes(as_frame=True).frame
+    rmse = AutoML(max_trials=3, time_budget=None, use_ray=False, metric="rmse").fit(diabetes)
+    assert rmse.search_ is not None and rmse.search_.metric == "neg_rmse"
+    board = rmse.leaderboard()
+    assert board["score"].to_list() == sorted(board["score"].to_list(), reverse=True)
+    assert board["score"][0] == rmse.search_.best.score < 0  # minus an RMSE
+    acc = AutoML(max_trials=2, time_budget=None, use_ray=False, metric="accuracy").fit(iris)
+    assert acc.search_ is not None and acc.search_.metric == "accuracy"
+    assert 0.5 < acc.search_.best.score <= 1.0
+    with pytest.raises(ConfigError, match="'rmse' does not fit a multiclass task"):
+        AutoML(max_trials=1, time_budget=None, use_ray=False, metric="rmse").fit(iris)
+    with pytest.raises(ConfigError, match="'roc_auc' does not fit a multiclass task"):
+        AutoML(max_trials=1, time_budget=None, use_ray=False, metric="roc_auc").fit(iris)
+
+
+def test_boosting_refits_with_the_early_stopped_rounds() -> None:
+    automl = AutoML(
+        "target", max_trials=4, time_budget=None, seed=1, use_ray=False, learners=["lightgbm"]
+    ).fit(_synthetic(1))
+    assert automl.search_ is not None
+    first = automl.search_.trials[0]
+    # the portfolio's LightGBM caps rounds at 2,000; early stopping keeps far fewer
+    assert all(t.params["n_estimators"] < 2000 for t in automl.search_.trials)
+    assert first.params["n_estimators"] >= 1
+
+
+def test_multiclass_probabilities_sum_to_one_after_calibration() -> None:
+    iris = load_iris(as_frame=True).frame
+    automl = AutoML(max_trials=4, time_budget=None, use_ray=False).fit(iris)
+    proba = automl.predict_proba(iris)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)

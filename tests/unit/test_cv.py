@@ -148,3 +148,50 @@ def test_time_series_folds_check_the_order() -> None:
     with pytest.raises(ValueError, match="one value per row"):
         make_folds(TIME_SERIES, np.zeros(10), 3, seed=0, order=np.arange(9))
     assert len(make_folds(TIME_SERIES, np.zeros(3), 5, seed=0, order=np.arange(3))) == 2
+
+
+@pytest.mark.parametrize("learner", ["linear", "lightgbm", "random_forest"])
+def test_search_trials_and_cross_val_score_run_one_loop(learner: str) -> None:
+    """The search's evaluation and cross_val_score agree to the bit, and both keep a column
+    for a class a fold's training rows lack (the search once returned too few columns)."""
+    from fas_ray.ml import default_config
+    from fas_ray.ml._space import split_config
+    from fas_ray.search._coordinator import Ticket
+    from fas_ray.search._evaluate import evaluate_config
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 3))
+    y = np.array([0] * 18 + [1] * 18 + [2] * 4)
+    X[:, 0] += y
+    folds = [(np.arange(36), np.arange(36, 40)), (np.arange(4, 40), np.arange(4))]
+    folds.append((np.r_[np.arange(20), np.arange(36, 40)], np.arange(20, 36)))
+    config = default_config(learner, CLASSIFICATION)
+    if learner != "linear":
+        config[f"{learner}.n_estimators"] = 20
+    _, params = split_config(config)
+    direct = cross_val_score(learner, params, X, y, CLASSIFICATION, folds, 0, return_oof=True)
+    result, oof = evaluate_config(Ticket(0, config), X, y, CLASSIFICATION, folds, 0)
+    assert result.state == "complete", result.error
+    assert result.fold_scores == direct.fold_scores
+    assert oof is not None and direct.oof is not None and oof.shape == (40, 3)
+    np.testing.assert_array_equal(oof, direct.oof)
+    assert (oof[36:, 2] == 0).all(), "class 2 is missing from the first fold's training rows"
+
+
+def test_boosting_stops_early_on_the_validation_fold_and_refits_with_its_rounds() -> None:
+    from fas_ray.ml._cv import run_folds
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, 5))
+    y = X[:, 0] + 0.5 * rng.normal(size=300)
+    folds = make_folds(REGRESSION, y, 3, seed=0)
+    params = {"n_estimators": 2000, "learning_rate": 0.3, "num_leaves": 31}
+    run = run_folds("lightgbm", params, X, y, REGRESSION, folds, 0)
+    assert len(run.iterations) == 3 and max(run.iterations) < 2000
+    refit = run.refit_params(params, n_rows=300, n_train=200)
+    assert refit["n_estimators"] == round(np.mean(run.iterations) * 1.5)
+    assert refit["learning_rate"] == 0.3
+    without = run_folds("lightgbm", params, X, y, REGRESSION, folds, 0, early_stopping=False)
+    assert without.iterations == [] and without.refit_params(params, 300, 200) == params
+    # stopping early is what keeps a 2,000-round cap from overfitting this noisy target
+    assert np.mean(run.fold_scores) > np.mean(without.fold_scores)

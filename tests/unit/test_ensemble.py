@@ -284,3 +284,36 @@ def test_overconfident_multiclass_gets_temperature_scaling() -> None:
 def test_too_few_rows_get_no_calibrator() -> None:
     proba, y = _binary_probs(30, sharpness=5.0, seed=4)
     assert fit_calibrator(proba, y) is None
+
+
+def test_separated_out_of_fold_probabilities_are_not_sharpened() -> None:
+    """A model that separated every training row: temperature scaling would sharpen it to
+    the clip, and one wrong row on new data would then cost a huge log-loss."""
+    rng = np.random.default_rng(5)
+    y = np.repeat([0, 1, 2], 60)
+    proba = np.full((180, 3), 0.1)
+    proba[np.arange(180), y] = 0.8
+    proba += rng.uniform(0, 0.02, size=proba.shape)
+    proba /= proba.sum(axis=1, keepdims=True)
+    assert fit_calibrator(proba, y) is None
+    binary = _two_columns(np.where(np.arange(200) % 2 == 1, 0.7, 0.3))
+    assert fit_calibrator(binary, np.arange(200) % 2) is None
+
+
+def test_temperature_and_slope_are_bounded_and_rows_sum_to_one() -> None:
+    rng = np.random.default_rng(6)
+    y = np.repeat([0, 1, 2], 100)
+    proba = np.full((300, 3), 0.25)
+    proba[np.arange(300), y] = 0.5
+    wrong = rng.choice(300, size=6, replace=False)  # a few mistakes: 0.5 on a wrong class
+    proba[wrong] = 0.25
+    proba[wrong, (y[wrong] + 1) % 3] = 0.5
+    fitted = TemperatureCalibrator().fit(proba, y)
+    assert fitted.temperature_ == pytest.approx(0.5, abs=1e-3)  # would go far lower unbounded
+    out = fitted.transform(np.array([[1.0, 0.0, 0.0], [0.2, 0.3, 0.5]]))
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    p1 = np.where(np.arange(400) % 2 == 1, 0.6, 0.4)
+    labels = np.arange(400) % 2
+    labels[:4] = 1 - labels[:4]
+    platt = SigmoidCalibrator().fit(_two_columns(p1), labels)
+    assert 0 < platt.a_ <= 4.0

@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
+from fas_ray.exceptions import ConfigError
 from fas_ray.ml import TaskInfo, classification_metrics, primary_metric, regression_metrics
-from fas_ray.ml._metrics import score
+from fas_ray.ml._metrics import (
+    check_metric,
+    greater_is_better,
+    metric_score,
+    objective_name,
+    score,
+)
 
 BINARY = TaskInfo("classification", "binary", "y", [0, 1])
 MULTI = TaskInfo("classification", "multiclass", "y", [0, 1, 2])
@@ -35,7 +42,7 @@ proba_multi = np.array(
 
 
 @pytest.mark.parametrize(
-    ("task", "metric"), [(BINARY, "roc_auc"), (MULTI, "accuracy"), (REGRESSION, "r2")]
+    ("task", "metric"), [(BINARY, "roc_auc"), (MULTI, "log_loss"), (REGRESSION, "r2")]
 )
 def test_primary_metric(task: TaskInfo, metric: str) -> None:
     assert primary_metric(task) == metric
@@ -110,13 +117,44 @@ def test_regression_metrics_match_sklearn() -> None:
     assert out["r2"] == pytest.approx(skm.r2_score(y, pred))
 
 
-def test_score_is_the_primary_metric() -> None:
+def test_score_is_the_primary_metric_negated_for_a_loss() -> None:
     assert score(BINARY, y_bin, pred_bin, proba_bin) == pytest.approx(
         skm.roc_auc_score(y_bin, proba_bin[:, 1])
     )
-    assert score(MULTI, y_multi, pred_multi, proba_multi) == pytest.approx(5 / 7)
+    assert score(MULTI, y_multi, None, proba_multi) == pytest.approx(
+        -skm.log_loss(y_multi, proba_multi)
+    )
+    assert score(MULTI, y_multi, pred_multi, proba_multi, "accuracy") == pytest.approx(5 / 7)
     y = np.array([1.0, 2.0, 3.0])
     assert score(REGRESSION, y, y, None) == 1.0
+    assert score(REGRESSION, y, y + 2.0, None, "rmse") == pytest.approx(-2.0)
+
+
+def test_check_metric_and_objective_names() -> None:
+    assert check_metric(None, MULTI) == "log_loss"
+    assert check_metric("f1_weighted", BINARY) == "f1_weighted"
+    assert check_metric("mae", REGRESSION) == "mae"
+    with pytest.raises(ConfigError, match="'r2' does not fit a binary task; choose one of"):
+        check_metric("r2", BINARY)
+    with pytest.raises(ConfigError, match="'auc' does not fit a regression task"):
+        check_metric("auc", REGRESSION)
+    assert [objective_name(m) for m in ("roc_auc", "log_loss", "rmse", "r2")] == [
+        "roc_auc",
+        "neg_log_loss",
+        "neg_rmse",
+        "r2",
+    ]
+    assert greater_is_better("neg_log_loss") and not greater_is_better("log_loss")
+
+
+def test_log_loss_renormalises_rows_without_warning() -> None:
+    unnormalised = proba_multi * 1.3
+    expected = skm.log_loss(y_multi, proba_multi)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert metric_score("log_loss", y_multi, None, unnormalised) == pytest.approx(expected)
 
 
 def test_roc_auc_needs_probabilities() -> None:

@@ -10,9 +10,19 @@ if TYPE_CHECKING:
     from fas_ray.ml._space import Domain
     from fas_ray.ml._task import TaskInfo
 
-__all__ = ["BALANCED", "Learner", "balance_defaults", "balance_space", "pop_balanced"]
+__all__ = [
+    "BALANCED",
+    "EARLY_STOPPING_ROUNDS",
+    "Learner",
+    "balance_defaults",
+    "balance_space",
+    "labels_seen",
+    "pop_balanced",
+]
 
 BALANCED = "balanced"  # the search-space parameter: balanced class weights, or not
+# boosting stops when the validation fold's loss has not improved for this many rounds
+EARLY_STOPPING_ROUNDS = 50
 
 
 class Learner(Protocol):
@@ -25,6 +35,11 @@ class Learner(Protocol):
 
     For an imbalanced classification task (``task.imbalanced``) the space also holds
     ``balanced`` (False / True): balanced class weights, as ``make_estimator(balanced=True)``.
+
+    A boosting learner may also offer ``fit_early_stopping(est, X, y, X_valid, y_valid) ->
+    rounds``: fit with the validation rows as the early-stopping set (``n_estimators`` is then
+    the cap) and return the rounds kept. The CV loop uses it; a refit on all rows takes the
+    folds' mean rounds as its ``n_estimators``.
     """
 
     name: str
@@ -66,3 +81,11 @@ def pop_balanced(
     rest = {k: v for k, v in params.items() if k != BALANCED}
     wanted = bool(balanced or params.get(BALANCED, False))
     return rest, wanted and task.is_classification
+
+
+def labels_seen(y: Any, y_valid: Any) -> bool:
+    """Whether every label of ``y_valid`` occurs in ``y`` (an early-stopping set with a class
+    the training rows lack cannot be scored by the booster)."""
+    import numpy as np
+
+    return bool(np.isin(np.unique(y_valid), np.unique(y)).all())

@@ -6,7 +6,13 @@ from typing import Any
 
 from fas_ray.ml._space import Domain, FloatDomain, IntDomain
 from fas_ray.ml._task import TaskInfo
-from fas_ray.ml.learners._base import balance_defaults, balance_space, pop_balanced
+from fas_ray.ml.learners._base import (
+    EARLY_STOPPING_ROUNDS,
+    balance_defaults,
+    balance_space,
+    labels_seen,
+    pop_balanced,
+)
 
 __all__ = ["LightGBMLearner"]
 
@@ -17,7 +23,7 @@ class LightGBMLearner:
     def search_space(self, task: TaskInfo | None = None) -> dict[str, Domain]:
         return balance_space(
             {
-                "n_estimators": IntDomain(50, 500),
+                "n_estimators": IntDomain(50, 2000, log=True),  # a cap: CV stops early
                 "learning_rate": FloatDomain(0.01, 0.3, log=True),
                 "num_leaves": IntDomain(8, 256, log=True),
                 "max_depth": IntDomain(3, 15),
@@ -65,3 +71,15 @@ class LightGBMLearner:
         if task.is_classification:
             return lgb.LGBMClassifier(**common, class_weight="balanced" if balanced else None)
         return lgb.LGBMRegressor(**common)
+
+    def fit_early_stopping(self, est: Any, X: Any, y: Any, X_valid: Any, y_valid: Any) -> int:
+        """Fit with ``(X_valid, y_valid)`` as the early-stopping set; the rounds kept."""
+        import lightgbm as lgb
+
+        if est.__class__.__name__ == "LGBMClassifier" and not labels_seen(y, y_valid):
+            est.fit(X, y)
+            return int(est.n_estimators)
+        stop = lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)
+        est.fit(X, y, eval_set=[(X_valid, y_valid)], callbacks=[stop])
+        best = int(est.best_iteration_ or 0)
+        return best if best > 0 else int(est.n_estimators)

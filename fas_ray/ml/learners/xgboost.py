@@ -6,7 +6,13 @@ from typing import Any
 
 from fas_ray.ml._space import Domain, FloatDomain, IntDomain
 from fas_ray.ml._task import TaskInfo
-from fas_ray.ml.learners._base import balance_defaults, balance_space, pop_balanced
+from fas_ray.ml.learners._base import (
+    EARLY_STOPPING_ROUNDS,
+    balance_defaults,
+    balance_space,
+    labels_seen,
+    pop_balanced,
+)
 
 __all__ = ["XGBoostLearner"]
 
@@ -17,7 +23,7 @@ class XGBoostLearner:
     def search_space(self, task: TaskInfo | None = None) -> dict[str, Domain]:
         return balance_space(
             {
-                "n_estimators": IntDomain(50, 500),
+                "n_estimators": IntDomain(50, 2000, log=True),  # a cap: CV stops early
                 "learning_rate": FloatDomain(0.01, 0.3, log=True),
                 "max_depth": IntDomain(3, 15),
                 "min_child_weight": FloatDomain(0.01, 10.0, log=True),
@@ -80,3 +86,13 @@ class XGBoostLearner:
                 return BalancedXGBClassifier(**common)
             return xgb.XGBClassifier(**common)
         return xgb.XGBRegressor(**common)
+
+    def fit_early_stopping(self, est: Any, X: Any, y: Any, X_valid: Any, y_valid: Any) -> int:
+        """Fit with ``(X_valid, y_valid)`` as the early-stopping set; the rounds kept."""
+        if hasattr(est, "predict_proba") and not labels_seen(y, y_valid):
+            est.fit(X, y)
+            return int(est.n_estimators)
+        est.set_params(early_stopping_rounds=EARLY_STOPPING_ROUNDS)
+        est.fit(X, y, eval_set=[(X_valid, y_valid)], verbose=False)
+        best = getattr(est, "best_iteration", None)
+        return int(best) + 1 if best is not None else int(est.n_estimators)
