@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -42,6 +42,7 @@ from fas_ray.config import (
     MISSING_STRATEGIES,
     EtlOptions,
     IngestOptions,
+    MetricName,
     RunSpec,
     Settings,
     validation_message,
@@ -178,6 +179,7 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
         max_trials=args.max_trials,
         seed=args.seed,
         task=args.task,
+        metric=args.metric,
         etl=_etl_options(args),
         ingest=_ingest_options(args),
         **({"shap_sample": args.shap_sample} if args.shap_sample else {}),
@@ -458,6 +460,11 @@ def _parser() -> argparse.ArgumentParser:
         "--task",
         choices=("classification", "regression"),
         help="force the task instead of detecting it from the target",
+    )
+    budget.add_argument(
+        "--metric",
+        choices=get_args(MetricName),
+        help="what the search optimises (default: roc_auc binary, log_loss multiclass, r2)",
     )
     budget.add_argument("--max-trials", type=int, metavar="N", help="stop after N trials")
     budget.add_argument("--seed", type=int, metavar="N", help="random seed (default 0)")

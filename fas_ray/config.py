@@ -17,6 +17,7 @@ from fas_ray.exceptions import ConfigError
 __all__ = [
     "DEFAULT_DATA_ROOT",
     "MISSING_STRATEGIES",
+    "MetricName",
     "ETL_ENGINES",
     "EtlEngine",
     "EtlOptions",
@@ -44,6 +45,7 @@ MISSING_STRATEGIES: tuple[MissingStrategy, ...] = (
 )
 
 LearnerName = Literal["lightgbm", "xgboost", "random_forest", "extra_trees", "linear"]
+MetricName = Literal["roc_auc", "log_loss", "accuracy", "f1_weighted", "r2", "rmse", "mse", "mae"]
 ALL_LEARNERS: tuple[LearnerName, ...] = (
     "lightgbm",
     "xgboost",
@@ -194,6 +196,8 @@ class RunSpec(BaseModel):
         shap_sample: rows used to compute SHAP values (importance, summary chart).
         chart_png: render each chart as a PNG too (headless Chromium), besides the HTML page.
         task: force ``classification`` or ``regression`` instead of detecting it.
+        metric: what the search optimises (``roc_auc``, ``log_loss``, ``accuracy``,
+            ``f1_weighted``, ``r2``, ``rmse``, ``mse``, ``mae``); default by task.
         etl: how ETL cleans the data.
         ingest: how the source becomes the bronze layer (Excel sheet, scraping bounds).
     """
@@ -211,6 +215,7 @@ class RunSpec(BaseModel):
     shap_sample: int = Field(default=100, ge=10, le=100_000)
     chart_png: bool = Field(default=True, description="Also render the charts as PNG.")
     task: Literal["classification", "regression"] | None = None
+    metric: MetricName | None = None
     etl: EtlOptions = Field(default_factory=EtlOptions)
     ingest: IngestOptions = Field(default_factory=IngestOptions)
 

@@ -429,6 +429,7 @@ def run_pipeline(
                 learners=spec.learners,
                 cv_folds=spec.cv_folds,
                 task=spec.task,
+                metric=spec.metric,
                 use_ray=True,
                 settings=settings,
             ).fit(

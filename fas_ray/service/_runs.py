@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from fas_ray.config import MetricName
 from fas_ray.exceptions import InputError, RunNotFoundError
 from fas_ray.manifest import RunManifest, new_run_id, utc_now
 from fas_ray.storage import DataRoot, write_json
@@ -87,6 +88,7 @@ class RunRequest(BaseModel):
     max_trials: int | None = Field(default=None, ge=1, le=100_000)
     seed: int = Field(default=0, ge=0)
     task: Literal["classification", "regression"] | None = None
+    metric: MetricName | None = Field(default=None, description="Search objective.")
     max_pages: int | None = Field(default=None, ge=1, le=10_000, description="Scrape: pages.")
 
     @field_validator("dataset_id")
@@ -147,6 +149,8 @@ def job_argv(
         argv += ["--max-trials", str(request.max_trials)]
     if request.task is not None:
         argv += ["--task", request.task]
+    if request.metric is not None:
+        argv += ["--metric", request.metric]
     if request.max_pages is not None:
         argv += ["--max-pages", str(request.max_pages)]
     if allow_private:

@@ -56,7 +56,7 @@ class CliRun:
         return json.loads((self.root / "runs" / self.run_id / "manifest.json").read_text())
 
 
-def _run(base: Path, name: str, frame: Any, trials: int) -> CliRun:
+def _run(base: Path, name: str, frame: Any, trials: int, *extra: str) -> CliRun:
     csv = base / f"{name}.csv"
     frame.to_csv(csv, index=False)
     root = base / "data"
@@ -71,6 +71,7 @@ def _run(base: Path, name: str, frame: Any, trials: int) -> CliRun:
         "300",
         "--data-root",
         str(root),
+        *extra,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     run_id = re.search(r"^run id:\s+(\S+)$", proc.stdout, re.M)
@@ -88,4 +89,4 @@ def breast_cancer_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
 @pytest.fixture(scope="session")
 def diabetes_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
     frame = load_diabetes(as_frame=True).frame
-    return _run(tmp_path_factory.mktemp("diabetes"), "diabetes", frame, trials=16)
+    return _run(tmp_path_factory.mktemp("diabetes"), "diabetes", frame, 16, "--metric", "rmse")

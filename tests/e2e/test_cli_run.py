@@ -48,6 +48,8 @@ def test_diabetes_reaches_r2(diabetes_run: CliRun) -> None:
     assert report["task"]["subtype"] == "regression"
     assert report["holdout_metrics"]["r2"] >= 0.40
     assert set(report["holdout_metrics"]) == {"mse", "rmse", "mae", "r2"}
+    assert report["metric"] == "neg_rmse"  # --metric rmse: the search minimised the RMSE
+    assert all(row["score"] < 0 for row in report["leaderboard"])
 
 
 @pytest.mark.parametrize("which", ["breast_cancer_run", "diabetes_run"])

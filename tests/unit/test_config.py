@@ -28,6 +28,7 @@ GOOD = {"source": "data.csv", "target": "price"}
         ({"learners": ("svm",)}, "learners"),
         ({"learners": ()}, "at least one learner"),
         ({"shap_sample": 5}, "shap_sample"),
+        ({"metric": "auc"}, "metric"),
     ],
 )
 def test_run_spec_rejects_bad_values(overrides: dict[str, Any], field: str) -> None:

@@ -95,12 +95,15 @@ def test_run_request_validation() -> None:
 
 
 def test_job_argv_is_a_fas_ray_run_command(tmp_path: Path) -> None:
-    run = RunRequest(target="label", url="https://x.test/", max_trials=4, task="regression")
+    run = RunRequest(
+        target="label", url="https://x.test/", max_trials=4, task="regression", metric="mae"
+    )
     argv = job_argv(run, "https://x.test/", "rid-1", tmp_path)
     assert argv[1:5] == ["-m", "fas_ray.cli", "run", "https://x.test/"]
     joined = " ".join(argv)
     assert "--target=label" in joined and "--run-id rid-1" in joined
     assert "--max-trials 4" in joined and "--task regression" in joined
+    assert "--metric mae" in joined
     assert f"--data-root {tmp_path}" in joined and "--allow-private" not in joined
     assert "--allow-private" in job_argv(run, "x", "r", tmp_path, allow_private=True)
 
