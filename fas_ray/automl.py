@@ -47,7 +47,7 @@ from fas_ray.ml import (
     portfolio,
 )
 from fas_ray.ml._metrics import greater_is_better
-from fas_ray.ml._model import encode_target
+from fas_ray.ml._model import encode_target, fit_bagged
 from fas_ray.ml._split import time_order, time_order_column
 from fas_ray.search import SearchCoordinator, SearchResult, search_in_process, search_result
 from fas_ray.storage import atomic_write_bytes
@@ -107,6 +107,9 @@ class AutoML:
             ``mse``, ``mae`` (regression); default ROC-AUC (binary), log-loss (multiclass),
             R² (regression). Losses are minimised (scores show as ``neg_<loss>``).
         ensemble: build a Caruana ensemble when it beats the best single configuration in CV.
+        bagging: keep one model per CV fold (fitted as in the search) and average them,
+            instead of one refit on all rows, when the budget allows (off by default until
+            the peer benchmark shows it helps; see bench/RESULTS.md).
         calibrate: calibrate class probabilities when it lowers the out-of-fold log-loss.
         use_ray: search on Ray Tune (joining the running Ray, else starting a local one); False
             searches in this process with one worker.
@@ -127,6 +130,7 @@ class AutoML:
         task: Literal["classification", "regression"] | None = None,
         metric: str | None = None,
         ensemble: bool = True,
+        bagging: bool = False,
         calibrate: bool = True,
         use_ray: bool = True,
         settings: Settings | None = None,
@@ -153,6 +157,7 @@ class AutoML:
         self.task = task
         self.metric = metric
         self.ensemble = ensemble
+        self.bagging = bagging
         self.calibrate = calibrate
         self.use_ray = use_ray
         self.settings = settings
@@ -269,7 +274,20 @@ class AutoML:
                 if oof is not None:
                     calibrator = fit_calibrator(oof, y, seed=self.seed)
             info.pop("_oof", None)
-            if len(members) == 1:
+            bag = self._bagging_fits(members, started, allowed=time_column is None, info=info)
+            if bag:
+                model = fit_bagged(
+                    [(t.learner, t.params) for _, t in members],
+                    weights,
+                    df,
+                    task,
+                    self.seed,
+                    folds,
+                    n_jobs=self.n_jobs,
+                    types=types,
+                    calibrator=calibrator,
+                )
+            elif len(members) == 1:
                 best = members[0][1]
                 model = fit_model(
                     best.learner,
@@ -302,7 +320,7 @@ class AutoML:
                     if len(members) > 1
                     else f"{members[0][1].learner}"
                 )
-                + f" refitted on {df.height} rows"
+                + (f" bagged over {len(folds)} folds" if bag else f" refitted on {df.height} rows")
                 + (f"; {info['calibrated']}" if calibrator is not None else ""),
             )
         self.model_, self.task_, self.search_, self.ensemble_ = model, task, search, info
@@ -371,6 +389,30 @@ class AutoML:
             wall_seconds=time.perf_counter() - start,
             deterministic=self.max_trials is not None,
         )
+
+    def _bagging_fits(
+        self,
+        members: list[tuple[int, Any]],
+        started: float,
+        *,
+        allowed: bool,
+        info: dict[str, Any],
+    ) -> bool:
+        """Whether to bag the members over the CV folds (instead of one refit on all rows):
+        asked for, not a time series (its folds never train on the latest rows), and the
+        fold models' cost (what their CV cost in the search) fits in budget + 10 %."""
+        if not self.bagging or not allowed:
+            info["bagged"] = False
+            return False
+        if self.time_budget is not None:
+            cost = 1.2 * sum(t.seconds for _, t in members)
+            left = 1.1 * self.time_budget - (time.perf_counter() - started)
+            if cost > left:
+                info["bagged"] = False
+                info["bagging_skipped"] = f"{cost:.1f} s of fold models, {left:.1f} s left"
+                return False
+        info["bagged"] = True
+        return True
 
     def _choose_ensemble(
         self,

@@ -20,7 +20,14 @@ from fas_ray.ml._ensemble import VotingEnsemble
 from fas_ray.ml._task import TaskInfo
 from fas_ray.ml.learners import get_learner
 
-__all__ = ["ENSEMBLE", "FittedModel", "encode_target", "fit_ensemble", "fit_model"]
+__all__ = [
+    "ENSEMBLE",
+    "FittedModel",
+    "encode_target",
+    "fit_bagged",
+    "fit_ensemble",
+    "fit_model",
+]
 
 ENSEMBLE = "ensemble"  # FittedModel.learner of an ensemble
 
@@ -165,4 +172,66 @@ def fit_ensemble(
     ]
     return FittedModel(
         builder, ensemble, task, ENSEMBLE, {"members": described}, calibrator=calibrator
+    )
+
+
+def fit_bagged(
+    members: Sequence[tuple[str, dict[str, Any]]],
+    weights: Sequence[float],
+    train: pl.DataFrame,
+    task: TaskInfo,
+    seed: int,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+    n_jobs: int = -1,
+    types: dict[str, ColumnType] | None = None,
+    calibrator: Any = None,
+) -> FittedModel:
+    """Each member fitted once per CV fold (its training rows; boosting stops early on the
+    fold's validation rows, as in the search), all fold models averaged: the models whose
+    out-of-fold predictions chose the ensemble and fitted the calibrator, instead of one refit
+    on all rows (AutoGluon's bagging).
+
+    ``members``' ``n_estimators`` (the rounds a search kept) caps each boosting fold model.
+    The estimator is a :class:`VotingEnsemble` of ``len(members) * len(folds)`` models, each
+    member's weight shared by its folds; ``learner`` is the member's learner for one member.
+
+    Raises:
+        ValueError: members and weights differ in length, no weight is positive, or no folds.
+    """
+    if len(members) != len(weights):
+        raise ValueError(f"{len(members)} ensemble members but {len(weights)} weights.")
+    kept = [(m, float(w)) for m, w in zip(members, weights, strict=True) if w > 0]
+    if not kept or not folds:
+        raise ValueError("Bagging needs a member with a positive weight and at least one fold.")
+    builder = FeatureBuilder(target=task.target, types=dict(types or {})).fit(train)
+    X = builder.transform(train)
+    y = encode_target(task, train[task.target])
+    total = sum(w for _, w in kept)
+    estimators, shares = [], []
+    for (learner, params), weight in kept:
+        impl = get_learner(learner)
+        fit_early = getattr(impl, "fit_early_stopping", None)
+        for train_idx, valid_idx in folds:
+            est = impl.make_estimator(
+                params, task, seed, n_jobs=n_jobs, **estimator_options(learner, builder)
+            )
+            if fit_early is not None:
+                fit_early(est, X[train_idx], y[train_idx], X[valid_idx], y[valid_idx])
+            else:
+                est.fit(X[train_idx], y[train_idx])
+            estimators.append(est)
+            shares.append(weight / total / len(folds))
+    n_classes = len(task.classes) if task.is_classification else None
+    described = [
+        {"learner": learner, "params": dict(params), "weight": w / total}
+        for (learner, params), w in kept
+    ]
+    name = kept[0][0][0] if len(kept) == 1 else ENSEMBLE
+    return FittedModel(
+        builder,
+        VotingEnsemble(estimators, shares, n_classes),
+        task,
+        name,
+        {"members": described, "bagged_folds": len(folds)},
+        calibrator=calibrator,
     )

@@ -214,3 +214,34 @@ def test_multiclass_probabilities_sum_to_one_after_calibration() -> None:
     automl = AutoML(max_trials=4, time_budget=None, use_ray=False).fit(iris)
     proba = automl.predict_proba(iris)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+
+def test_bagging_keeps_one_model_per_fold_as_in_the_search(cancer: pd.DataFrame) -> None:
+    automl = AutoML(
+        "target",
+        max_trials=3,
+        time_budget=None,
+        use_ray=False,
+        learners=["linear"],
+        bagging=True,
+        ensemble=False,
+        cv_folds=4,
+    ).fit(cancer)
+    model = automl.model
+    assert automl.ensemble_["bagged"] is True
+    assert model.learner == "linear" and model.params["bagged_folds"] == 4
+    assert model.is_ensemble and len(model.estimator.estimators) == 4
+    assert model.estimator.weights == pytest.approx([0.25] * 4)
+    # the fold models are the search's: their validation predictions are the best OOF
+    assert automl.search_ is not None
+    best = automl.search_.oof[automl.search_.best.number]
+    X = model.features.transform(cancer)
+    from fas_ray.ml import make_folds
+    from fas_ray.ml._model import encode_target
+
+    y = encode_target(automl.task_, pl.from_pandas(cancer)["target"])  # type: ignore[arg-type]
+    folds = make_folds(automl.task_, y, 4, seed=0)  # type: ignore[arg-type]
+    for est, (_, valid) in zip(model.estimator.estimators, folds, strict=True):
+        np.testing.assert_allclose(est.predict_proba(X[valid]), best[valid], atol=1e-8)
+    proba = automl.predict_proba(cancer.head(10))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)

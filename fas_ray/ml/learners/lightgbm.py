@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from fas_ray.ml._space import Domain, FloatDomain, IntDomain
@@ -80,6 +81,9 @@ class LightGBMLearner:
             est.fit(X, y)
             return int(est.n_estimators)
         stop = lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)
-        est.fit(X, y, eval_set=[(X_valid, y_valid)], callbacks=[stop])
+        if "eval_X" in inspect.signature(est.fit).parameters:  # LightGBM 4.7 on
+            est.fit(X, y, eval_X=X_valid, eval_y=y_valid, callbacks=[stop])
+        else:
+            est.fit(X, y, eval_set=[(X_valid, y_valid)], callbacks=[stop])
         best = int(est.best_iteration_ or 0)
         return best if best > 0 else int(est.n_estimators)
