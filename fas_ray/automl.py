@@ -28,7 +28,7 @@ import polars as pl
 
 from fas_ray.config import ALL_LEARNERS, Settings
 from fas_ray.etl import ColumnType
-from fas_ray.exceptions import ConfigError, InputError
+from fas_ray.exceptions import ConfigError, InputError, PipelineError
 from fas_ray.features import FeatureBuilder, estimator_options, to_polars
 from fas_ray.ml import (
     FittedModel,
@@ -339,8 +339,40 @@ class AutoML:
         storage_path: str | Path | None,
         options: dict[str, dict[str, Any]],
     ) -> SearchResult:
+        """The search; when a time budget ended before any configuration finished (a tiny
+        budget, a loaded machine), the first portfolio configuration is cross-validated to the
+        end in this process, so ``fit`` returns a model, late, instead of none."""
+        try:
+            return self._search_with(
+                X, y, task, folds, metric, budget, self.max_trials, first, storage_path, options
+            )
+        except PipelineError:
+            if budget is None or not first:
+                raise
+        found = self._search_with(
+            X, y, task, folds, metric, None, 1, first[:1], storage_path, options, use_ray=False
+        )
+        found.errors.append("the time budget ended before any configuration finished; the first")
+        found.errors[-1] += " portfolio configuration was cross-validated past the budget"
+        return found
+
+    def _search_with(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        task: TaskInfo,
+        folds: list[tuple[np.ndarray, np.ndarray]],
+        metric: str,
+        budget: float | None,
+        max_trials: int | None,
+        first: list[dict[str, Any]],
+        storage_path: str | Path | None,
+        options: dict[str, dict[str, Any]],
+        *,
+        use_ray: bool | None = None,
+    ) -> SearchResult:
         fixed = _LARGE_DATA_FIXED if X.size > _LARGE_CELLS else {}
-        if self.use_ray:
+        if self.use_ray if use_ray is None else use_ray:
             import tempfile
 
             from fas_ray.distributed import ray_session, run_search
@@ -358,7 +390,7 @@ class AutoML:
                     learners=self.learners,
                     seed=self.seed,
                     time_budget_s=budget,
-                    max_trials=self.max_trials,
+                    max_trials=max_trials,
                     storage_path=Path(storage_path),
                     first_configs=first,
                     options_by_learner=options,
@@ -369,7 +401,7 @@ class AutoML:
         coordinator = SearchCoordinator(
             self.learners,
             self.seed,
-            max_trials=self.max_trials,
+            max_trials=max_trials,
             deadline=time.time() + budget if budget else None,
             n_folds=len(folds),
             first_configs=first,
@@ -387,7 +419,7 @@ class AutoML:
             coordinator.best_oof(),
             coordinator.summary(),
             wall_seconds=time.perf_counter() - start,
-            deterministic=self.max_trials is not None,
+            deterministic=max_trials is not None,
         )
 
     def _bagging_fits(

@@ -245,3 +245,13 @@ def test_bagging_keeps_one_model_per_fold_as_in_the_search(cancer: pd.DataFrame)
         np.testing.assert_allclose(est.predict_proba(X[valid]), best[valid], atol=1e-8)
     proba = automl.predict_proba(cancer.head(10))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_a_budget_too_short_for_any_configuration_still_gives_a_model(
+    cancer: pd.DataFrame,
+) -> None:
+    automl = AutoML("target", time_budget=0.01, use_ray=False, learners=["random_forest"])
+    automl.fit(cancer)  # the search gets its 1 s floor: 300-tree forests cannot finish 5 folds
+    assert automl.search_ is not None and len(automl.search_.trials) == 1
+    assert any("past the budget" in e for e in automl.search_.errors)
+    assert automl.predict_proba(cancer.head(3)).shape == (3, 2)
