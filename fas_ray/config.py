@@ -44,7 +44,7 @@ MISSING_STRATEGIES: tuple[MissingStrategy, ...] = (
     "keep",
 )
 
-LearnerName = Literal["lightgbm", "xgboost", "random_forest", "extra_trees", "linear"]
+LearnerName = Literal["lightgbm", "xgboost", "random_forest", "extra_trees", "linear", "catboost"]
 MetricName = Literal["roc_auc", "log_loss", "accuracy", "f1_weighted", "r2", "rmse", "mse", "mae"]
 ALL_LEARNERS: tuple[LearnerName, ...] = (
     "lightgbm",
@@ -52,6 +52,7 @@ ALL_LEARNERS: tuple[LearnerName, ...] = (
     "random_forest",
     "extra_trees",
     "linear",
+    "catboost",
 )
 
 

@@ -45,6 +45,7 @@ _PORTFOLIO: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     ("random_forest", {"n_estimators": 300}),
+    ("catboost", {"n_estimators": 2000, "learning_rate": 0.05, "depth": 6}),
     (  # small trees, strong leaves: small or noisy data
         "lightgbm",
         {

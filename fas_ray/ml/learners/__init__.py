@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fas_ray.exceptions import ConfigError
 from fas_ray.ml.learners._base import Learner
+from fas_ray.ml.learners.catboost import CatBoostLearner
 from fas_ray.ml.learners.extra_trees import ExtraTreesLearner
 from fas_ray.ml.learners.lightgbm import LightGBMLearner
 from fas_ray.ml.learners.linear import LinearLearner
@@ -20,6 +21,7 @@ LEARNERS: dict[str, Learner] = {
         RandomForestLearner(),
         ExtraTreesLearner(),
         LinearLearner(),
+        CatBoostLearner(),
     )
 }
 
