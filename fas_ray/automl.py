@@ -377,10 +377,13 @@ class AutoML:
 
             from fas_ray.distributed import ray_session, run_search
 
+            begun = time.perf_counter()
             with contextlib.ExitStack() as stack:
                 if storage_path is None:
                     storage_path = stack.enter_context(tempfile.TemporaryDirectory())
                 stack.enter_context(ray_session(self.settings or Settings()))
+                if budget is not None:  # starting Ray (seconds on a busy machine) is search time
+                    budget = max(1.0, budget - (time.perf_counter() - begun))
                 return run_search(
                     X,
                     y,
