@@ -163,3 +163,36 @@ def test_default_config_is_flat_and_prefixed() -> None:
     assert config["lightgbm.n_estimators"] == 100
     assert config["lightgbm.num_leaves"] == 31
     assert config["lightgbm.learning_rate"] == 0.1
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        TaskInfo("classification", "binary", "y", [0, 1], imbalanced=True),
+        TaskInfo("classification", "multiclass", "y", [0, 1, 2]),
+        TaskInfo("regression", "regression", "y"),
+    ],
+)
+def test_portfolio_configurations_lie_in_their_learners_spaces(task: TaskInfo) -> None:
+    from fas_ray.ml import get_learner, portfolio
+
+    configs = portfolio(sorted(LEARNERS), task)
+    assert len(configs) >= len(LEARNERS) and configs[0]["learner"] == "lightgbm"
+    assert len({tuple(sorted(c.items(), key=str)) for c in configs}) == len(configs)
+    for config in configs:
+        learner, params = split_config(config)
+        space = get_learner(learner).search_space(task)
+        assert set(params) == set(space), learner
+        assert all(space[k].contains(v) for k, v in params.items()), config
+    # a study seeded with the portfolio hands the configurations out first, in order
+    study = optuna.create_study(direction="maximize")
+    for config in configs:
+        study.enqueue_trial(config)
+    assert [suggest_config(study.ask(), sorted(LEARNERS), task) for _ in configs] == configs
+    assert portfolio(["linear"], task) == [
+        {"learner": "linear", "linear.regularization": 1.0, **_balanced(task, "linear")}
+    ]
+
+
+def _balanced(task: TaskInfo, learner: str) -> dict[str, Any]:
+    return {f"{learner}.balanced": False} if task.imbalanced else {}
