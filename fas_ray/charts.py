@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import polars as pl
 from fas_ray import viz
 from fas_ray.exceptions import FasRayError
 
-__all__ = ["run_figures", "write_figures"]
+__all__ = ["png_order", "run_figures", "write_figures"]
 
 log = logging.getLogger("fas_ray.charts")
 _MAX_DISTRIBUTIONS = 6
@@ -43,6 +44,8 @@ def run_figures(
     trials: Sequence[dict[str, Any]],
     higher_is_better: bool,
     time_column: str | None = None,
+    max_rows: int | None = None,
+    seed: int = 0,
 ) -> tuple[dict[str, go.Figure], list[str]]:
     """The figures of one run, and notes on those left out.
 
@@ -55,9 +58,22 @@ def run_figures(
         trials: the leaderboard records (``number``, ``score``, ``learner``, ``state``).
         higher_is_better: direction of the search metric.
         time_column: a date column to draw the target over, if the data have one.
+        max_rows: draw the data and holdout charts from a seeded sample of at most this many
+            rows of each (``None``: every row); a note says so.
+        seed: seeds that sample.
     """
     figs: dict[str, go.Figure] = {}
     notes: list[str] = []
+    if max_rows is not None:
+        for label, frame in (("data", silver), ("holdout", gold)):
+            if frame.height > max_rows:
+                notes.append(
+                    f"{label} charts drawn from a sample of {max_rows:,} of {frame.height:,} rows"
+                )
+        if silver.height > max_rows:
+            silver = silver.sample(max_rows, seed=seed)
+        if gold.height > max_rows:
+            gold = gold.sample(max_rows, seed=seed)
 
     def add(name: str, build: Callable[[], go.Figure]) -> None:
         try:
@@ -128,22 +144,61 @@ def run_figures(
     return figs, notes
 
 
+# under a time limit the PNGs are drawn model first: what a reader of the report looks for
+_PNG_FIRST = (
+    "feature_importance",
+    "shap_summary",
+    "roc",
+    "predicted_vs_actual",
+    "precision_recall",
+    "residuals",
+    "calibration",
+    "search_history",
+    "correlation",
+    "distribution_target",
+)
+
+
+def png_order(names: Sequence[str]) -> list[str]:
+    """Figure names in the order PNGs are drawn: the model's charts, then the data's."""
+    rank = {name: i for i, name in enumerate(_PNG_FIRST)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), list(names).index(n)))
+
+
 def write_figures(
-    figs: dict[str, go.Figure], out_dir: Path, *, title: str, png: bool = True
+    figs: dict[str, go.Figure],
+    out_dir: Path,
+    *,
+    title: str,
+    png: bool = True,
+    png_seconds: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, Any]:
     """``out_dir/charts.html`` with every figure, and ``out_dir/png/<name>.png`` unless
-    ``png`` is False; returns what was written (PNG failures become a note, not an error)."""
+    ``png`` is False; returns what was written (PNG failures become a note, not an error).
+
+    Args:
+        png_seconds: time for the PNGs, browser start included (``None``: no limit); the
+            figures are then drawn model charts first (:func:`png_order`) while time is left,
+            and ``png_skipped`` lists the others.
+    """
     out_dir = Path(out_dir)
     written: dict[str, Any] = {"html": str(viz.to_html_page(figs, out_dir / "charts.html", title))}
     written["png"] = {}
     if png:
         safe = {name.replace(" ", "_"): fig for name, fig in figs.items()}
+        ordered = {name: safe[name] for name in png_order(list(safe))}
         try:
-            paths = viz.to_png(safe, out_dir / "png", width=900, height=560)
-            written["png"] = {name: str(path) for name, path in paths.items()}
-            missing = sorted(set(safe) - set(paths))
-            if missing:
-                written["png_error"] = "plotly.js could not draw " + ", ".join(missing)
+            export = viz.export_png(
+                ordered, out_dir / "png", width=900, height=560, seconds=png_seconds, clock=clock
+            )
+            written["png"] = {name: str(path) for name, path in export.paths.items()}
+            if export.failed:
+                written["png_error"] = "plotly.js could not draw " + ", ".join(
+                    sorted(export.failed)
+                )
+            if export.skipped:
+                written["png_skipped"] = list(export.skipped)
         except Exception as exc:  # PNGs are a convenience: never fail the run over them
             written["png_error"] = f"{type(exc).__name__}: {exc}"[:300]
     return written

@@ -170,7 +170,8 @@ def _scrape(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, source: str | None = None) -> int:
-    from fas_ray.pipeline import STAGES, run_pipeline
+    from fas_ray.budget import Budget, process_started_at
+    from fas_ray.pipeline import STAGES, run_budget_s, run_pipeline
 
     spec = RunSpec.create(
         source=source or args.path,
@@ -190,7 +191,11 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
         from fas_ray.service import check_id
 
         check_id(run_id, "run id")
-    result = run_pipeline(spec, _settings(args), progress=_progress(STAGES), run_id=run_id)
+    # the budget counts from the process start: interpreter, imports and Ray start included
+    budget = Budget(run_budget_s(spec), start=process_started_at())
+    result = run_pipeline(
+        spec, _settings(args), progress=_progress(STAGES), run_id=run_id, budget=budget
+    )
     report = result.report
     print(
         f"\nLeaderboard (CV {report['metric']}, best {min(10, len(report['leaderboard']))} "
@@ -211,6 +216,10 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
     for name, value in report["holdout_metrics"].items():
         print(f"  {name:<20} {value:.4f}")
     print("\nStage timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in report["timings"].items()))
+    if budget.bounded:
+        print(f"\nTime budget: {budget.total_s:.0f} s, {budget.elapsed():.1f} s used so far")
+        for note in report["budget_notes"]:
+            print(f"  - {note}")
     print("\nArtifacts:")
     for name, path in result.artifacts.items():
         print(f"  {name:<13} {path}")
@@ -454,7 +463,8 @@ def _parser() -> argparse.ArgumentParser:
         "--time-budget",
         type=float,
         metavar="S",
-        help="budget of the whole run in seconds, refit included (default 60)",
+        help="budget of the whole command in seconds, start to report (default 60); the "
+        "stages after the search are sized to what is left",
     )
     budget.add_argument(
         "--task",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,7 +15,16 @@ from typing import Any, Literal
 
 import polars as pl
 
+from fas_ray._postfit import (
+    TAIL_S,
+    chart_rows,
+    error_rows,
+    estimate_postfit,
+    fit_seconds,
+    png_seconds,
+)
 from fas_ray.automl import AutoML
+from fas_ray.budget import Budget, StageUse
 from fas_ray.charts import run_figures, write_figures
 from fas_ray.config import EtlOptions, IngestOptions, RunSpec, Settings
 from fas_ray.etl import (
@@ -28,7 +38,7 @@ from fas_ray.etl import (
     profile_parquet,
 )
 from fas_ray.exceptions import FasRayError, InputError, PipelineError
-from fas_ray.explain import ShapExplanation, error_analysis, explain_fitted
+from fas_ray.explain import ShapExplanation, error_analysis, explain_within
 from fas_ray.ingest import BronzeDataset, ingest_source
 from fas_ray.manifest import RunManifest, new_run_id
 from fas_ray.ml import (
@@ -51,6 +61,7 @@ __all__ = [
     "EtlRunResult",
     "RunResult",
     "registry_for",
+    "run_budget_s",
     "run_etl_pipeline",
     "run_pipeline",
 ]
@@ -72,7 +83,8 @@ STAGES = (
     "report",
 )
 ETL_STAGES = ("ingest", "etl", "profile")
-# evaluation, SHAP, charts (one headless Chromium for the PNGs) and the report
+# evaluation, SHAP, charts (one headless Chromium for the PNGs) and the report, in a run without
+# a time budget (max_trials only): the search's cap is computed as before budgets existed
 _REPORT_RESERVE_S = 7.0
 _MAX_PAGE_RECORDS = 200
 _PARALLEL_SHAP_ROWS = 500
@@ -114,20 +126,28 @@ def _detect_from_bronze(
 
 
 def _explain(
-    model: FittedModel, X_train: Any, sample: int, seed: int, settings: Settings
-) -> ShapExplanation:
-    """SHAP values of at most ``sample`` training rows (above 500, in parallel Ray tasks); a
-    background of at most 100 rows is kept with the model for per-row explanations later (the
-    model app's ``/explain``)."""
+    model: FittedModel,
+    train: pl.DataFrame,
+    sample: int,
+    seed: int,
+    settings: Settings,
+    seconds: float | None = None,
+) -> tuple[ShapExplanation, list[str]]:
+    """SHAP values of at most ``sample`` training rows, sized to ``seconds`` (``None``: every
+    sampled row at full size; above 500 rows in parallel Ray tasks); a background of at most
+    100 rows is kept with the model for per-row explanations later (the model app's
+    ``/explain``). Returns the explanation and notes on what the time allowed."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    rows = X_train
-    if len(rows) > sample:
-        rows = rows[np.sort(rng.choice(len(rows), size=sample, replace=False))]
+    picked = np.arange(train.height)
+    if train.height > sample:
+        picked = np.sort(rng.choice(train.height, size=sample, replace=False))
+    rows = model.features.transform(train[picked])  # only the sampled rows
     background = rows if len(rows) <= 100 else rows[np.sort(rng.choice(len(rows), 100, False))]
     model.background = background
-    if len(rows) > _PARALLEL_SHAP_ROWS:
+    classes = list(model.task.classes) if model.task.is_classification else None
+    if seconds is None and len(rows) > _PARALLEL_SHAP_ROWS:
         from fas_ray.distributed import ray_session
         from fas_ray.distributed.explain import explain_parallel
 
@@ -137,9 +157,18 @@ def _explain(
                 rows,
                 model.features.feature_names,
                 background=background[:25] if model.is_ensemble else background,
-                classes=list(model.task.classes) if model.task.is_classification else None,
-            )
-    return explain_fitted(model, rows)
+                classes=classes,
+            ), []
+    sized = explain_within(
+        model.estimator,
+        rows,
+        model.features.feature_names,
+        background=background[:25] if model.is_ensemble else background,
+        seconds=seconds,
+        classes=classes,
+        seed=seed,
+    )
+    return sized.explanation, sized.notes
 
 
 def _holdout_metrics(
@@ -352,10 +381,98 @@ def run_etl_pipeline(
     return EtlRunResult(run_id, silver, etl, profile, manifest.path, dict(manifest.artifacts))
 
 
+def run_budget_s(spec: RunSpec) -> float | None:
+    """The seconds a run of ``spec`` must keep to: its ``time_budget_s``, unless only
+    ``max_trials`` was given (then ``None``: the post-fit stages run at full size, as before
+    the budget covered them, and the search keeps its cap from the default budget)."""
+    if spec.max_trials is not None and "time_budget_s" not in spec.model_fields_set:
+        return None
+    return spec.time_budget_s
+
+
+def _prewarm_shap() -> threading.Thread:
+    """Import shap (numba, llvmlite: seconds) in a background thread while the search runs
+    in Ray workers; the explain stage joins it."""
+
+    def load() -> None:
+        try:
+            import shap  # noqa: F401
+        except Exception:  # the explain stage imports it again and reports the error
+            log.debug("prewarming shap failed", exc_info=True)
+
+    thread = threading.Thread(target=load, name="fas_ray-import-shap", daemon=True)
+    thread.start()
+    return thread
+
+
+def _allot(budget: Budget, after_s: float) -> float | None:
+    """Seconds a stage may take: what is left less ``after_s`` for the stages after it
+    (``None`` when unbounded)."""
+    return None if not budget.bounded else max(0.0, budget.left() - after_s)
+
+
+def _budget(use: StageUse) -> dict[str, Any]:
+    """A stage's budget record for its manifest detail (nothing for an unbounded run)."""
+    if use.allotted_s is None:
+        return {}
+    return {"budget": {"allotted_s": round(use.allotted_s, 3), "notes": list(use.notes)}}
+
+
+def _error_analysis(
+    holdout: pl.DataFrame,
+    gold: pl.DataFrame,
+    task: TaskInfo,
+    target: str,
+    seconds: float | None,
+    seed: int,
+) -> dict[str, Any]:
+    """:func:`error_analysis` of the holdout, on a seeded sample of its rows when all of them
+    would not fit in ``seconds`` (row numbers still point into the whole holdout)."""
+    import numpy as np
+
+    n = error_rows(seconds, holdout.height, holdout.width)
+    picked = np.arange(holdout.height)
+    if n is not None:
+        rng = np.random.default_rng(seed)
+        picked = np.sort(rng.choice(holdout.height, size=n, replace=False))
+        holdout, gold = holdout[picked], gold[picked]
+    errors = error_analysis(
+        holdout.drop(target),
+        holdout[target].to_numpy(),
+        gold["prediction"].to_numpy(),
+        proba=gold.select([f"proba_{c}" for c in task.classes]).to_numpy()
+        if task.is_classification
+        else None,
+        classes=list(task.classes) if task.is_classification else None,
+    )
+    if n is not None:
+        for key in ("largest_errors", "most_confident_mistakes"):
+            for item in errors.get(key, []):
+                item["row"] = int(picked[item["row"]])
+        errors["sampled_rows"] = int(n)
+    return errors
+
+
+def _say_notes(say: Progress, stage: str, notes: list[str]) -> None:
+    for note in notes:
+        say(stage, f"budget: {note}")
+
+
 def run_pipeline(
-    spec: RunSpec, settings: Settings, progress: Progress | None = None, run_id: str | None = None
+    spec: RunSpec,
+    settings: Settings,
+    progress: Progress | None = None,
+    run_id: str | None = None,
+    budget: Budget | None = None,
 ) -> RunResult:
     """Run the whole pipeline on ``spec.source``; the manifest records every stage.
+
+    Args:
+        budget: the run's time budget (default: ``Budget(run_budget_s(spec))`` from now); the
+            CLI passes one that started with the process. AutoML gets what is left after ETL
+            less a reserve for the stages after it, which are each sized to what is left when
+            they start; every reduction is a note in the report (``budget_notes``), the
+            manifest (the stage's ``detail``) and the progress output.
 
     Raises:
         FasRayError: on bad input or a failed stage; the manifest then says ``failed`` and why.
@@ -363,6 +480,7 @@ def run_pipeline(
     from fas_ray.distributed import ray_session
 
     say: Progress = progress or (lambda stage, msg: None)
+    budget = budget if budget is not None else Budget(run_budget_s(spec))
     root = DataRoot(settings.data_root).ensure()
     run_id = run_id or new_run_id()
     run_dir = root.run_dir(run_id)
@@ -419,48 +537,62 @@ def run_pipeline(
                         rec.detail = {**split, **rec.detail}
 
             # the whole run keeps to the budget: AutoML gets what is left after ETL, less a
-            # reserve for evaluation, explanations and the report
-            left = spec.time_budget_s - (time.perf_counter() - wall)
-            automl = AutoML(
-                target,
-                time_budget=max(1.0, left - _REPORT_RESERVE_S - 0.03 * spec.time_budget_s),
-                max_trials=spec.max_trials,
-                seed=spec.seed,
-                learners=spec.learners,
-                cv_folds=spec.cv_folds,
-                task=spec.task,
-                metric=spec.metric,
-                use_ray=True,
-                settings=settings,
-            ).fit(
-                train,
-                types=types,
-                storage_path=run_dir / "tune",
-                stage=stage,
-                say=say,
-                progress_path=run_dir / "progress.json",
+            # reserve for evaluation, explanations, charts and the report
+            costs = estimate_postfit(
+                rows=df.height,
+                columns=max(1, df.width - 1),
+                holdout_rows=holdout.height,
+                shap_rows=min(spec.shap_sample, train.height),
+                png=spec.chart_png,
             )
+            fit_s, reserve, fit_notes = fit_seconds(budget, costs)
+            if fit_s is None:  # max_trials only: the search's cap as before budgets
+                left = spec.time_budget_s - (time.perf_counter() - wall)
+                fit_s = max(1.0, left - _REPORT_RESERVE_S - 0.03 * spec.time_budget_s)
+            prewarm = _prewarm_shap() if budget.bounded else None
+            with budget.stage("fit", fit_s) as use:
+                for note in fit_notes:
+                    budget.note(note, use)
+                _say_notes(say, "features", fit_notes)
+                automl = AutoML(
+                    target,
+                    time_budget=fit_s,
+                    max_trials=spec.max_trials,
+                    seed=spec.seed,
+                    learners=spec.learners,
+                    cv_folds=spec.cv_folds,
+                    task=spec.task,
+                    metric=spec.metric,
+                    use_ray=True,
+                    settings=settings,
+                ).fit(
+                    train,
+                    types=types,
+                    storage_path=run_dir / "tune",
+                    stage=stage,
+                    say=say,
+                    progress_path=run_dir / "progress.json",
+                )
             assert automl.task_ is not None and automl.search_ is not None
             model, task, search = automl.model, automl.task_, automl.search_
             metric = search.metric
             builder = model.features
             chosen = automl.ensemble_
 
-        with manifest.stage("evaluate") as rec:
+        with manifest.stage("evaluate") as rec, budget.stage("evaluate") as use:
             metrics, gold = _holdout_metrics(model, holdout)
             gold_path = write_parquet_atomic(gold, root.gold(run_id) / "holdout.parquet")
             manifest.add_artifact("gold_holdout", gold_path)
-            errors = error_analysis(
-                holdout.drop(target),
-                holdout[target].to_numpy(),
-                gold["prediction"].to_numpy(),
-                proba=gold.select([f"proba_{c}" for c in task.classes]).to_numpy()
-                if task.is_classification
-                else None,
-                classes=list(task.classes) if task.is_classification else None,
-            )
+            use.allotted_s = _allot(budget, costs.explain_min_s + costs.charts_min_s + TAIL_S)
+            errors = _error_analysis(holdout, gold, task, target, use.allotted_s, spec.seed)
+            if "sampled_rows" in errors:
+                budget.note(
+                    f"error analysis on {errors['sampled_rows']:,} of {holdout.height:,} holdout "
+                    f"rows: {use.allotted_s:.1f} s left for it",
+                    use,
+                )
             manifest.add_artifact("errors", write_json(run_dir / "errors.json", errors))
-            rec.detail = {"systematic_biases": len(errors["systematic_biases"])}
+            rec.detail = {"systematic_biases": len(errors["systematic_biases"]), **_budget(use)}
             shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
             say("evaluate", f"holdout: {shown}")
             for bias in errors["systematic_biases"][:3]:
@@ -469,21 +601,35 @@ def run_pipeline(
                     f"weak slice: {bias['slice']} ({bias['rows']} rows, error "
                     f"{bias['error']:.3g} vs {bias['overall_error']:.3g} overall)",
                 )
+            _say_notes(say, "evaluate", use.notes)
 
-        with manifest.stage("explain") as rec:
-            X_train = builder.transform(train)
-            explanation = _explain(model, X_train, spec.shap_sample, spec.seed, settings)
+        with manifest.stage("explain") as rec, budget.stage("explain") as use:
+            if prewarm is not None:
+                prewarm.join()
+            use.allotted_s = _allot(budget, costs.charts_min_s + TAIL_S)
+            explanation, shap_notes = _explain(
+                model, train, spec.shap_sample, spec.seed, settings, use.allotted_s
+            )
+            for note in shap_notes:
+                budget.note(note, use)
             shap_json = explanation.to_json()
             manifest.add_artifact("shap", write_json(run_dir / "shap.json", shap_json))
             importance = explanation.importance()
-            rec.detail = {"explainer": explanation.explainer, "rows": shap_json["rows"]}
+            rec.detail = {
+                "explainer": explanation.explainer,
+                "rows": shap_json["rows"],
+                **_budget(use),
+            }
             say(
                 "explain",
                 f"SHAP ({explanation.explainer}, {shap_json['rows']} rows): top features "
                 + ", ".join(f.feature for f in importance[:5]),
             )
+            _say_notes(say, "explain", use.notes)
 
-        with manifest.stage("charts") as rec:
+        with manifest.stage("charts") as rec, budget.stage("charts") as use:
+            use.allotted_s = _allot(budget, TAIL_S)
+            max_rows = chart_rows(use.allotted_s, df.height, df.width)
             figs, chart_notes = run_figures(
                 silver=df,
                 target=target,
@@ -493,19 +639,42 @@ def run_pipeline(
                 trials=[t.to_json() for t in search.trials],
                 higher_is_better=greater_is_better(metric),
                 time_column=time_column,
+                max_rows=max_rows,
+                seed=spec.seed,
             )
+            if max_rows is not None:
+                budget.note(
+                    f"data charts from a sample of {max_rows:,} of {df.height:,} rows: "
+                    f"{use.allotted_s:.1f} s left for the charts",
+                    use,
+                )
+            png_s, png_note = png_seconds(budget, TAIL_S, len(figs))
+            if png_note and spec.chart_png:
+                budget.note(png_note, use)
             charts = write_figures(
-                figs, run_dir / "charts", title=f"fas-ray run {run_id}", png=spec.chart_png
+                figs,
+                run_dir / "charts",
+                title=f"fas-ray run {run_id}",
+                png=spec.chart_png and png_s != 0.0,
+                png_seconds=png_s,
             )
+            if charts.get("png_skipped"):
+                budget.note(
+                    f"PNGs of {len(charts['png'])} of {len(figs)} charts (the HTML page has "
+                    f"all): {png_s:.1f} s were left for them; not drawn: "
+                    + ", ".join(charts["png_skipped"]),
+                    use,
+                )
             charts["notes"] = chart_notes
             manifest.add_artifact("charts", Path(charts["html"]))
-            rec.detail = {"figures": len(figs), "png": len(charts["png"])}
+            rec.detail = {"figures": len(figs), "png": len(charts["png"]), **_budget(use)}
             say(
                 "charts",
                 f"{len(figs)} charts in {charts['html']}"
                 + (f" (+{len(charts['png'])} PNG)" if charts["png"] else "")
                 + (f"; PNG skipped: {charts['png_error']}" if "png_error" in charts else ""),
             )
+            _say_notes(say, "charts", use.notes)
 
         model_id = f"{run_id}_{task.kind}"
         with manifest.stage("register"):
@@ -581,5 +750,20 @@ def run_pipeline(
         timings: dict[str, float] = manifest.timings()
         timings["total"] = round(time.perf_counter() - wall, 3)
         report["timings"] = timings
+        report["budget"] = {
+            **budget.to_json(),
+            "reserve_s": round(reserve, 3),
+            "postfit_estimate_s": {
+                "minimum": round(costs.minimum, 3),
+                "full": round(costs.full, 3),
+            },
+        }
+        report["budget_notes"] = list(budget.notes)
         write_json(run_dir / "report.json", report)
+        if budget.bounded:
+            say(
+                "report",
+                f"{budget.elapsed():.1f} s of the {budget.total_s:.0f} s budget"
+                + (f"; {len(budget.notes)} reductions (budget_notes)" if budget.notes else ""),
+            )
     return RunResult(run_id, model_id, report, run_dir / "manifest.json", dict(manifest.artifacts))

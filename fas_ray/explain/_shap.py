@@ -21,8 +21,9 @@ class FeatureImportance:
 
 
 def _is_tree_model(estimator: Any) -> bool:
-    """LightGBM, XGBoost and scikit-learn forests, subclasses included (e.g. balanced XGBoost)."""
-    prefixes = ("lightgbm", "xgboost", "sklearn.ensemble")
+    """LightGBM, XGBoost, CatBoost and scikit-learn forests, subclasses included (e.g. balanced
+    XGBoost)."""
+    prefixes = ("lightgbm", "xgboost", "catboost", "sklearn.ensemble")
     return any(cls.__module__.startswith(prefixes) for cls in type(estimator).__mro__)
 
 
@@ -68,13 +69,14 @@ def _shap_values(estimator: Any, X: np.ndarray, background: np.ndarray) -> np.nd
             masker = shap.maskers.Independent(prep.transform(background))
             values = shap.LinearExplainer(last, masker).shap_values(prep.transform(X))
         else:
+            from fas_ray.explain._values import _permutation
+
             fn = (
                 estimator.predict_proba
                 if hasattr(estimator, "predict_proba")
                 else estimator.predict
             )
-            explainer = shap.PermutationExplainer(fn, shap.maskers.Independent(background))
-            values = explainer(X, silent=True).values
+            values, _ = _permutation(fn, X, background)
     if isinstance(values, list):  # older shap: one array per class
         values = np.stack(values, axis=-1)
     return np.asarray(values, dtype=np.float64)

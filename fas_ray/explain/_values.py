@@ -11,7 +11,13 @@ summary (beeswarm) charts and the per-row explanations.
   interventional TreeSHAP against the background (``model_output="probability"`` for binary
   boosting), forests their probability TreeSHAP, the rest the permutation explainer;
 - anything else: a model-agnostic permutation explainer over the model's predictions (class
-  probabilities for classifiers) with a background sample as the masker.
+  probabilities for classifiers) with a background sample as the masker: shap's antithetic
+  permutation method, written in numpy (shap's own compiles numba code for seconds on its
+  first call in a process).
+
+The explainers are prepared once (:func:`prepare_parts`) and then applied to rows in chunks
+(:func:`apply_parts`), which lets :func:`fas_ray.explain.explain_within` size the work to a
+time budget.
 
 Calibration is not part of the explained output: it is one increasing map on top.
 """
@@ -19,8 +25,9 @@ Calibration is not part of the explained output: it is one increasing map on top
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -124,70 +131,316 @@ def _as_base(base: Any, outputs: int) -> np.ndarray:
     return base[:outputs] if base.size >= outputs else np.resize(base, outputs)
 
 
-def _permutation(fn: Any, X: np.ndarray, background: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    import shap
+_DEFAULT_EVALS = 500  # model evaluations per explained row, as shap's PermutationExplainer
+_MAX_BLOCK_ROWS = 200_000  # rows per model call in the permutation explainer
 
-    explainer = shap.PermutationExplainer(fn, shap.maskers.Independent(background))
-    # shap's default of 500 evaluations cannot cover more than 249 features
-    result = explainer(X, silent=True, max_evals=max(500, 2 * X.shape[1] + 1))
-    base = np.asarray(result.base_values, dtype=np.float64)
-    base = base[0] if base.ndim > 1 else base[:1] if base.ndim == 1 else base.reshape(1)
-    values = _as_3d(result.values)
-    return values, _as_base(base, values.shape[2])
+ExplainerKind = Literal["tree", "linear", "ensemble", "permutation"]
+MemberKind = Literal["tree", "interventional", "permutation"]
 
 
-def _member_in_output_space(
-    member: Any, X: np.ndarray, background: np.ndarray, n_classes: int | None
+def default_permutations(n_features: int) -> int:
+    """Permutations per row by default: about 500 model evaluations per row (shap's default),
+    at least one (``2 * n_features + 1`` evaluations)."""
+    return max(1, _DEFAULT_EVALS // (2 * n_features + 1))
+
+
+def _is_linear_pipeline(estimator: Any) -> bool:
+    return hasattr(estimator, "steps") and hasattr(estimator.steps[-1][1], "coef_")
+
+
+def _is_ensemble(estimator: Any) -> bool:
+    return hasattr(estimator, "estimators") and hasattr(estimator, "weights")
+
+
+def explainer_kind(estimator: Any) -> ExplainerKind:
+    """The explainer :func:`explain_matrix` uses for ``estimator``."""
+    if _is_tree_model(estimator):
+        return "tree"
+    if _is_linear_pipeline(estimator):
+        return "linear"
+    if _is_ensemble(estimator):
+        return "ensemble"
+    return "permutation"
+
+
+def _is_boosting(member: Any) -> bool:
+    prefixes = ("lightgbm", "xgboost", "catboost")
+    return any(c.__module__.startswith(prefixes) for c in type(member).__mro__)
+
+
+def _is_catboost(member: Any) -> bool:
+    return type(member).__module__.startswith("catboost")
+
+
+def member_kind(member: Any, n_classes: int | None) -> MemberKind:
+    """How an ensemble member is explained in the ensemble's output space: path-dependent
+    TreeSHAP (``tree``), interventional TreeSHAP against the background (``interventional``:
+    binary boosting, in probability space) or the permutation explainer."""
+    if n_classes is None:
+        return "tree" if _is_tree_model(member) else "permutation"
+    if _is_tree_model(member) and not _is_boosting(member):
+        return "tree"
+    if _is_boosting(member) and n_classes == 2 and not _is_catboost(member):
+        return "interventional"  # (shap has no interventional TreeSHAP for CatBoost)
+    return "permutation"
+
+
+def _outputs(out: Any) -> np.ndarray:
+    out = np.asarray(out, dtype=np.float64)
+    return out[:, None] if out.ndim == 1 else out
+
+
+def _permutation(
+    fn: Any,
+    X: np.ndarray,
+    background: np.ndarray,
+    *,
+    permutations: int | None = None,
+    rng: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One ensemble member's SHAP values in probability (or value) space: (values, base)."""
+    """Antithetic permutation SHAP (the method of shap's ``PermutationExplainer``) in numpy.
+
+    For each row and each random feature order, features are switched from the background to
+    the row's values one at a time, then back in the same order; each switch's change of the
+    mean output over the background is that feature's contribution. The values add up to
+    ``fn(row) - mean(fn(background))`` exactly whatever the number of permutations (fewer
+    only make each value noisier). Plain numpy: no JIT compilation on the first call (shap's
+    explainer compiles numba code for seconds).
+
+    Returns:
+        ``(values (rows, features, outputs), base (outputs,))``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    background = np.asarray(background, dtype=np.float64)
+    n, n_features = X.shape
+    n_bg = len(background)
+    base = _outputs(fn(background)).mean(axis=0)
+    values = np.zeros((n, n_features, base.size), dtype=np.float64)
+    if n == 0 or n_features == 0:
+        return values, base
+    n_perm = permutations or default_permutations(n_features)
+    rng = rng or np.random.default_rng(0)
+    steps = np.arange(1, n_features + 1)
+    per_block = max(1, _MAX_BLOCK_ROWS // max(1, n_bg))
+    off = np.broadcast_to(base, (n_perm, 1, base.size))
+    for i in range(n):
+        orders = np.stack([rng.permutation(n_features) for _ in range(n_perm)])
+        ranks = np.argsort(orders, axis=1)  # ranks[p, f]: the step at which f is switched
+        # masks of the path: the first k features of the order on (k = 1..F), then the first k
+        # off again (k = 1..F-1); all off is the background itself (``base``)
+        on = ranks[:, None, :] < steps[None, :, None]
+        off_again = ranks[:, None, :] >= steps[None, :-1, None]
+        masks = np.concatenate([on, off_again], axis=1).reshape(-1, n_features)
+        means = np.empty((len(masks), base.size), dtype=np.float64)
+        for start in range(0, len(masks), per_block):
+            block = masks[start : start + per_block]
+            rows = np.where(block[:, None, :], X[i][None, None, :], background[None, :, :])
+            out = _outputs(fn(rows.reshape(-1, n_features)))
+            means[start : start + len(block)] = out.reshape(len(block), n_bg, -1).mean(axis=1)
+        path = np.concatenate([off, means.reshape(n_perm, 2 * n_features - 1, -1), off], axis=1)
+        forward = np.diff(path[:, : n_features + 1], axis=1)  # switching on, step by step
+        backward = -np.diff(path[:, n_features:], axis=1)  # switching off, same order
+        for p in range(n_perm):
+            values[i, orders[p]] += forward[p] + backward[p]
+        values[i] /= 2 * n_perm
+    return values, base
+
+
+Values = tuple[np.ndarray, np.ndarray]  # ((rows, features, outputs), (outputs,))
+
+
+@dataclass
+class Part:
+    """One explained model, prepared once and applied to any number of row chunks: the whole
+    estimator, or one member of an ensemble with its weight.
+
+    ``fn`` is the explained function of a permutation part (its evaluation rate sizes the
+    work); ``background`` the rows it was prepared with.
+    """
+
+    kind: Literal["tree", "interventional", "linear", "permutation"]
+    weight: float
+    run: Callable[[np.ndarray], Values]
+    background: np.ndarray
+    fn: Callable[[np.ndarray], Any] | None = None
+
+
+def _tree_part(estimator: Any, weight: float, background: np.ndarray) -> Part:
     import shap
 
-    module = type(member).__module__
-    boosting = module.startswith(("lightgbm", "xgboost")) or any(
-        c.__module__.startswith(("lightgbm", "xgboost")) for c in type(member).__mro__
-    )
-    if n_classes is None:  # regression: every learner's raw output is the prediction
-        if _is_tree_model(member):
-            explainer = shap.TreeExplainer(member)
-            values = _as_3d(explainer.shap_values(X, check_additivity=False))
-            return values, _as_base(explainer.expected_value, values.shape[2])
-        return _permutation(member.predict, X, background)
-    if _is_tree_model(member) and not boosting:  # forests: probabilities already
-        explainer = shap.TreeExplainer(member)
+    explainer = shap.TreeExplainer(estimator)
+
+    def run(X: np.ndarray) -> Values:
         values = _as_3d(explainer.shap_values(X, check_additivity=False))
-        if values.shape[2] == n_classes:
-            return values, _as_base(explainer.expected_value, n_classes)
-    if boosting and n_classes == 2:
-        explainer = shap.TreeExplainer(
-            member,
-            data=background,
-            model_output="probability",
-            feature_perturbation="interventional",
-        )
+        return values, _as_base(explainer.expected_value, values.shape[2])
+
+    return Part("tree", weight, run, background)
+
+
+def _interventional_part(member: Any, weight: float, background: np.ndarray) -> Part:
+    """Binary boosting in probability space: interventional TreeSHAP against the background."""
+    import shap
+
+    explainer = shap.TreeExplainer(
+        member,
+        data=background,
+        model_output="probability",
+        feature_perturbation="interventional",
+    )
+    base1 = float(np.asarray(explainer.expected_value, dtype=np.float64).reshape(-1)[-1])
+
+    def run(X: np.ndarray) -> Values:
         positive = np.asarray(explainer.shap_values(X, check_additivity=False), dtype=np.float64)
         positive = positive[..., -1] if positive.ndim == 3 else positive
-        base1 = float(np.asarray(explainer.expected_value, dtype=np.float64).reshape(-1)[-1])
         return np.stack([-positive, positive], axis=-1), np.array([1.0 - base1, base1])
-    values, base = _permutation(member.predict_proba, X, background)
-    if values.shape[2] != n_classes:
+
+    return Part("interventional", weight, run, background)
+
+
+def _permutation_part(
+    fn: Callable[[np.ndarray], Any],
+    weight: float,
+    background: np.ndarray,
+    permutations: int | None,
+    rng: np.random.Generator,
+) -> Part:
+    def run(X: np.ndarray) -> Values:
+        return _permutation(fn, X, background, permutations=permutations, rng=rng)
+
+    return Part("permutation", weight, run, background, fn)
+
+
+def _member_part(
+    member: Any,
+    weight: float,
+    background: np.ndarray,
+    n_classes: int | None,
+    permutations: int | None,
+    rng: np.random.Generator,
+) -> Part:
+    """One ensemble member explained in probability (or value) space.
+
+    Raises:
+        ValueError: the member's probabilities do not cover every class.
+    """
+    kind = member_kind(member, n_classes)
+    if kind == "tree":  # regression trees, or forests (probabilities already)
+        part = _tree_part(member, weight, background)
+        if n_classes is None or part.run(background[:1])[0].shape[2] == n_classes:
+            return part
+    if kind == "interventional":
+        return _interventional_part(member, weight, background)
+    if n_classes is None:
+        return _permutation_part(member.predict, weight, background, permutations, rng)
+    if _outputs(member.predict_proba(background[:1])).shape[1] != n_classes:
         raise ValueError("member output does not cover every class")
-    return values, base
+    return _permutation_part(member.predict_proba, weight, background, permutations, rng)
 
 
-def _ensemble(
-    estimator: Any, X: np.ndarray, background: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted sum of the members' SHAP values (see the module docstring)."""
+def ensemble_members(estimator: Any, members: int | None = None) -> dict[int, float]:
+    """Index → weight of the members an explanation covers: those with a positive weight, the
+    ``members`` heaviest of them when given."""
     weights = {i: float(w) for i, w in enumerate(estimator.weights) if w > 0}
-    total = sum(weights.values())
+    if members is not None and members < len(weights):
+        heaviest = sorted(weights, key=lambda i: (-weights[i], i))[: max(1, members)]
+        weights = {i: weights[i] for i in sorted(heaviest)}
+    return weights
+
+
+def prepare_parts(
+    estimator: Any,
+    background: np.ndarray,
+    *,
+    classes: list[Any] | None = None,
+    permutations: int | None = None,
+    members: int | None = None,
+    seed: int = 0,
+) -> tuple[str, list[Part], list[str]]:
+    """The explainer kind of ``estimator``, its prepared parts and notes on the method.
+
+    An ensemble is the weighted sum of its members' SHAP values in its own output space
+    (with ``members``, only the heaviest ones, their weights scaled to sum 1: the values then
+    add up to those members' weighted output, not exactly the ensemble's).
+    """
+    background = np.asarray(background, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    kind: str = explainer_kind(estimator)
+    notes: list[str] = []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*shap values output has changed.*")
+        warnings.filterwarnings("ignore", category=UserWarning)
+        if kind == "tree":
+            return kind, [_tree_part(estimator, 1.0, background)], notes
+        if kind == "linear":
+            import shap
+
+            prep, last = estimator[:-1], estimator.steps[-1][1]
+            explainer = shap.LinearExplainer(
+                last, shap.maskers.Independent(prep.transform(background))
+            )
+
+            def linear(X: np.ndarray) -> Values:
+                values = _as_3d(explainer.shap_values(prep.transform(X)))
+                return values, _as_base(explainer.expected_value, values.shape[2])
+
+            notes.append("linear SHAP in the scaled feature space (log-odds for classifiers)")
+            return kind, [Part("linear", 1.0, linear, background)], notes
+        if kind == "ensemble":
+            chosen = ensemble_members(estimator, members)
+            try:
+                parts = [
+                    _member_part(
+                        estimator.estimators[i],
+                        w,
+                        background,
+                        estimator.n_classes,
+                        permutations,
+                        rng,
+                    )
+                    for i, w in chosen.items()
+                ]
+            except ValueError:
+                kind = "permutation"
+            else:
+                notes.append("weighted sum of the members' SHAP values in the ensemble's output")
+                every = len(ensemble_members(estimator))
+                if len(chosen) < every:
+                    notes.append(
+                        f"the {len(chosen)} heaviest of {every} members explained, their "
+                        "weights scaled to sum 1"
+                    )
+                return kind, parts, notes
+    fn = getattr(estimator, "predict_proba", None) or estimator.predict
+    return kind, [_permutation_part(fn, 1.0, background, permutations, rng)], notes
+
+
+def apply_parts(parts: list[Part], X: np.ndarray) -> Values:
+    """SHAP values of the rows ``X``: the parts' values summed with their weights (scaled to
+    sum 1)."""
+    X = np.asarray(X, dtype=np.float64)
+    total = sum(p.weight for p in parts)
     values: np.ndarray | None = None
     base: np.ndarray | None = None
-    for i, w in weights.items():
-        v, b = _member_in_output_space(estimator.estimators[i], X, background, estimator.n_classes)
-        values = v * (w / total) if values is None else values + v * (w / total)
-        base = b * (w / total) if base is None else base + b * (w / total)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*shap values output has changed.*")
+        warnings.filterwarnings("ignore", category=UserWarning)
+        for part in parts:
+            v, b = part.run(X)
+            share = part.weight / total
+            values = v * share if values is None else values + v * share
+            base = b * share if base is None else base + b * share
     assert values is not None and base is not None
     return values, base
+
+
+def output_names(classes: list[Any] | None, outputs: int) -> list[str]:
+    """Names of the explained outputs: ``value``, the positive class of a one-output binary
+    model, or the class labels."""
+    if classes is None:
+        return ["value"]
+    if outputs == 1:  # a binary model explained in one raw output: the positive class's
+        return [str(classes[-1])]
+    return [str(c) for c in classes][:outputs]
 
 
 def explain_matrix(
@@ -197,6 +450,9 @@ def explain_matrix(
     *,
     background: np.ndarray | None = None,
     classes: list[Any] | None = None,
+    permutations: int | None = None,
+    members: int | None = None,
+    seed: int = 0,
 ) -> ShapExplanation:
     """SHAP values of the rows ``X`` (already transformed features) for ``estimator``.
 
@@ -208,54 +464,28 @@ def explain_matrix(
         background: rows standing for "feature unknown" (linear and permutation explainers;
             default ``X`` itself).
         classes: class labels of a classifier (names the outputs).
+        permutations: feature orders per row of the permutation explainer (default: about
+            500 model evaluations per row); fewer are cheaper and noisier, never biased.
+        members: explain only the heaviest ``members`` of an ensemble (default: all).
+        seed: seeds the permutation explainer's feature orders.
     """
-    import shap
-
     X = np.asarray(X, dtype=np.float64)
     background = X if background is None else np.asarray(background, dtype=np.float64)
-    notes: list[str] = []
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*shap values output has changed.*")
-        warnings.filterwarnings("ignore", category=UserWarning)
-        if _is_tree_model(estimator):
-            explainer: Any = shap.TreeExplainer(estimator)
-            values = _as_3d(explainer.shap_values(X, check_additivity=False))
-            base = explainer.expected_value
-            kind = "tree"
-        elif hasattr(estimator, "steps") and hasattr(estimator.steps[-1][1], "coef_"):
-            prep, last = estimator[:-1], estimator.steps[-1][1]
-            masker = shap.maskers.Independent(prep.transform(background))
-            explainer = shap.LinearExplainer(last, masker)
-            values = _as_3d(explainer.shap_values(prep.transform(X)))
-            base = explainer.expected_value
-            kind = "linear"
-            notes.append("linear SHAP in the scaled feature space (log-odds for classifiers)")
-        elif hasattr(estimator, "estimators") and hasattr(estimator, "weights"):
-            try:
-                values, base = _ensemble(estimator, X, background)
-                kind = "ensemble"
-                notes.append("weighted sum of the members' SHAP values in the ensemble's output")
-            except ValueError:
-                fn = getattr(estimator, "predict_proba", None) or estimator.predict
-                values, base = _permutation(fn, X, background)
-                kind = "permutation"
-        else:
-            fn = getattr(estimator, "predict_proba", None) or estimator.predict
-            values, base = _permutation(fn, X, background)
-            kind = "permutation"
-    outputs = values.shape[2]
-    if classes is None:
-        names = ["value"]
-    elif outputs == 1:  # a binary model explained in one raw output: the positive class's
-        names = [str(classes[-1])]
-    else:
-        names = [str(c) for c in classes][:outputs]
+    kind, parts, notes = prepare_parts(
+        estimator,
+        background,
+        classes=classes,
+        permutations=permutations,
+        members=members,
+        seed=seed,
+    )
+    values, base = apply_parts(parts, X)
     return ShapExplanation(
         values=values,
-        base_values=_as_base(base, outputs),
+        base_values=_as_base(base, values.shape[2]),
         data=X,
         feature_names=list(feature_names),
-        output_names=names,
+        output_names=output_names(classes, values.shape[2]),
         explainer=kind,
         notes=notes,
     )

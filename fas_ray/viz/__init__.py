@@ -1,8 +1,8 @@
 """Plotly figures for data and models, and their export to offline HTML and PNG.
 
 Builders take data (polars DataFrames, numpy arrays, lists) and return a
-``plotly.graph_objects.Figure``; they read and write no files. :func:`to_html` and
-:func:`to_png` write figures to disk.
+``plotly.graph_objects.Figure``; they read and write no files. :func:`to_html`, :func:`to_png`
+and :func:`export_png` (PNG within a time limit) write figures to disk.
 
 Example:
     >>> import polars as pl
@@ -19,7 +19,7 @@ from fas_ray.viz._data import (
     scatter_matrix,
     time_series,
 )
-from fas_ray.viz._export import to_html, to_html_page, to_png
+from fas_ray.viz._export import PngExport, export_png, to_html, to_html_page, to_png
 from fas_ray.viz._model import (
     calibration_curve,
     feature_importance,
@@ -31,10 +31,12 @@ from fas_ray.viz._model import (
 from fas_ray.viz._shap import residuals_vs_predicted, shap_beeswarm
 
 __all__ = [
+    "PngExport",
     "box_plots",
     "calibration_curve",
     "correlation_heatmap",
     "distribution",
+    "export_png",
     "feature_importance",
     "precision_recall_curve",
     "predicted_vs_actual",

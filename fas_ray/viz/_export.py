@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import plotly.graph_objects as go
 from fas_ray.exceptions import InputError, PipelineError
 from fas_ray.storage import atomic_write_bytes, atomic_write_text
 
-__all__ = ["to_html", "to_html_page", "to_png"]
+__all__ = ["PngExport", "export_png", "to_html", "to_html_page", "to_png"]
 
 log = logging.getLogger("fas_ray.viz")
 
@@ -124,24 +126,48 @@ def _browser_path() -> str | None:
 
 
 async def _render(
-    figs: Mapping[str, go.Figure], opts: dict[str, Any]
-) -> tuple[dict[str, bytes], dict[str, str]]:
+    figs: Mapping[str, go.Figure],
+    opts: dict[str, Any],
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
     """Render every figure in one browser session, which is closed on exit or error; a figure
-    plotly.js cannot draw is skipped (name → error) instead of losing the others."""
+    plotly.js cannot draw is skipped (name → error) instead of losing the others. With a
+    ``deadline`` (a ``clock`` value), figures are drawn in order while the next one, at the
+    mean time of those drawn so far, still ends before it; the rest are returned as skipped."""
     import kaleido
     from choreographer.errors import BrowserFailedError
 
     images: dict[str, bytes] = {}
     failed: dict[str, str] = {}
+    skipped: list[str] = []
     async with kaleido.Kaleido(n=1, mathjax=False) as browser:
-        for name, fig in figs.items():
+        begun, drawn = clock(), 0
+        names = list(figs)
+        for i, name in enumerate(names):
+            if deadline is not None and drawn:
+                mean = (clock() - begun) / drawn
+                if clock() + mean > deadline:
+                    skipped = names[i:]
+                    break
             try:
-                images[name] = await browser.calc_fig(fig, opts=opts)
+                images[name] = await browser.calc_fig(figs[name], opts=opts)
             except BrowserFailedError:
                 raise
             except Exception as exc:  # kaleido's KaleidoError: a plotly.js error for this figure
                 failed[name] = f"{type(exc).__name__}: {exc}"[:300]
-    return images, failed
+            drawn += 1
+    return images, failed, skipped
+
+
+@dataclass(frozen=True)
+class PngExport:
+    """What :func:`export_png` wrote: PNG paths by figure name, figures plotly.js could not
+    draw (name → error), and figures left out because the time was up (in order)."""
+
+    paths: dict[str, Path]
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
 
 
 def to_png(
@@ -179,6 +205,28 @@ def to_png(
         >>> paths["bars"].name  # doctest: +SKIP
         'bars.png'
     """
+    return export_png(figs, out_dir, width=width, height=height, scale=scale).paths
+
+
+def export_png(
+    figs: Mapping[str, go.Figure],
+    out_dir: str | Path,
+    *,
+    width: int = 1000,
+    height: int = 600,
+    scale: float = 1.0,
+    seconds: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> PngExport:
+    """:func:`to_png` within ``seconds`` (``None``: no limit), browser start included: the
+    figures are drawn in the order given while the next one still fits, the rest are
+    skipped and listed; what plotly.js cannot draw is listed as failed.
+
+    Raises:
+        InputError: A name, figure or size is invalid.
+        PipelineError: kaleido or Chromium is missing or Chromium fails to start.
+    """
+    deadline = None if seconds is None else clock() + seconds
     for name, fig in figs.items():
         if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
             raise InputError(
@@ -192,7 +240,7 @@ def to_png(
     if not scale > 0:
         raise InputError(f"scale must be positive, got {scale!r}.")
     if not figs:
-        return {}
+        return PngExport({})
     try:
         import kaleido  # noqa: F401
     except ImportError as exc:
@@ -210,7 +258,9 @@ def to_png(
     opts = {"format": "png", "width": width, "height": height, "scale": scale}
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fas_ray-kaleido") as pool:
-            images, failed = pool.submit(asyncio.run, _render(figs, opts)).result()
+            images, failed, skipped = pool.submit(
+                asyncio.run, _render(figs, opts, deadline, clock)
+            ).result()
     except BrowserFailedError as exc:
         raise PipelineError(
             f"Chromium at {browser} failed to start; reinstall it with {_INSTALL_CHROMIUM} "
@@ -219,4 +269,5 @@ def to_png(
     for name, error in failed.items():
         log.warning("PNG of figure %s failed: %s", name, error)
     out = Path(out_dir)
-    return {name: atomic_write_bytes(out / f"{name}.png", data) for name, data in images.items()}
+    paths = {name: atomic_write_bytes(out / f"{name}.png", data) for name, data in images.items()}
+    return PngExport(paths, failed, skipped)
