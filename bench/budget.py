@@ -157,6 +157,41 @@ def _other(row: dict[str, Any]) -> float:
     return float(row["wall_s"] - sum(row.get("stages", {}).values()))
 
 
+def summary(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per budget (how many runs ended within B and B + 10 %) and the floor."""
+    lines = []
+    for b in sorted({r["budget"] for r in rows if r["budget"] > 1.0}):
+        runs = [r for r in rows if r["budget"] == b]
+        within = sum(1 for r in runs if "error" not in r and r["wall_s"] <= b)
+        tolerated = sum(1 for r in runs if "error" not in r and r["wall_s"] <= b * (1 + TOLERANCE))
+        worst = max(r["wall_s"] for r in runs)
+        lines.append(
+            f"- B = {b:g} s: {tolerated} of {len(runs)} runs within B + 10 % "
+            f"({b * (1 + TOLERANCE):g} s), {within} within B; the longest took {worst:.1f} s."
+        )
+    floor = [r for r in rows if r["budget"] <= 1.0 and "error" not in r]
+    if floor:
+
+        def mean(key: str) -> float:
+            return statistics.mean(r["gaps"][key] for r in floor)
+
+        def stages(names: tuple[str, ...]) -> float:
+            return statistics.mean(sum(r["stages"].get(s, 0.0) for s in names) for r in floor)
+
+        lines.append(
+            f"- The floor (B = 1: every stage at its minimum, mean of {len(floor)} data sets): "
+            f"**{statistics.mean(r['wall_s'] for r in floor):.1f} s** = start "
+            f"{mean('start'):.1f} + Ray up {mean('ray_start'):.1f} + pre-fit stages "
+            f"{stages(STAGES[:4]):.1f} + the minimum fit {stages(STAGES[4:7]):.1f} (Ray Tune's "
+            f"start and the first configurations) + Ray down {mean('ray_stop'):.1f} + post-fit "
+            f"stages {stages(STAGES[7:]):.1f} + exit {mean('exit'):.1f}. No budget below about "
+            f"this floor / 1.1 = {statistics.mean(r['wall_s'] for r in floor) / 1.1:.0f} s can be "
+            "met on this machine; the minimum fit is fas-ray's floor for AutoML (`MIN_FIT_S`, "
+            "12 s: less can finish no configuration on a busy machine)."
+        )
+    return lines + [""]
+
+
 def render(
     rows: list[dict[str, Any]],
     budgets: list[float],
@@ -209,6 +244,7 @@ def render(
             f"| {g['exit']:.1f} | {r['model']} | {r['shap_rows']} | {r['png']} | {notes} |"
         )
     out.append("")
+    out.extend(summary(rows))
     out.append("Seconds per stage (from the manifests; the mean over the data sets):\n")
     out.append("| B s | " + " | ".join(STAGES) + " | outside | wall |")
     out.append("|---:|" + "---:|" * (len(STAGES) + 2))

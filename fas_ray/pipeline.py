@@ -24,7 +24,7 @@ from fas_ray._postfit import (
     png_seconds,
 )
 from fas_ray.automl import AutoML
-from fas_ray.budget import Budget, StageUse
+from fas_ray.budget import Budget, Clock, StageUse
 from fas_ray.charts import run_figures, write_figures
 from fas_ray.config import EtlOptions, IngestOptions, RunSpec, Settings
 from fas_ray.etl import (
@@ -132,6 +132,7 @@ def _explain(
     seed: int,
     settings: Settings,
     seconds: float | None = None,
+    clock: Clock = time.perf_counter,
 ) -> tuple[ShapExplanation, list[str]]:
     """SHAP values of at most ``sample`` training rows, sized to ``seconds`` (``None``: every
     sampled row at full size; above 500 rows in parallel Ray tasks); a background of at most
@@ -167,6 +168,7 @@ def _explain(
         seconds=seconds,
         classes=classes,
         seed=seed,
+        clock=clock,
     )
     return sized.explanation, sized.notes
 
@@ -608,7 +610,7 @@ def run_pipeline(
                 prewarm.join()
             use.allotted_s = _allot(budget, costs.charts_min_s + TAIL_S)
             explanation, shap_notes = _explain(
-                model, train, spec.shap_sample, spec.seed, settings, use.allotted_s
+                model, train, spec.shap_sample, spec.seed, settings, use.allotted_s, budget.clock
             )
             for note in shap_notes:
                 budget.note(note, use)
@@ -657,6 +659,7 @@ def run_pipeline(
                 title=f"fas-ray run {run_id}",
                 png=spec.chart_png and png_s != 0.0,
                 png_seconds=png_s,
+                clock=budget.clock,
             )
             if charts.get("png_skipped"):
                 budget.note(

@@ -38,6 +38,7 @@ __all__ = ["ShapSize", "SizedExplanation", "explain_within"]
 _SMALL_BACKGROUND = 25  # the background ensembles use anyway (explain_fitted)
 _SMALLEST_BACKGROUND = 10
 _KEEP_ROWS = 50  # rows kept before permutations or members are cut
+_NEGLIGIBLE_S = 0.25  # work this cheap is done in full, even with no time left
 _BUILD_S_PER_CELL = 6e-9  # building the masked rows of the permutation explainer
 _RATE_ROWS = 1000  # rows of one timed model call
 
@@ -176,7 +177,8 @@ def explain_within(
     default permutations and every ensemble member. When that does not fit, the background
     goes down to 25 rows, then rows to 50, then permutations to one per row, then the
     background to 10 rows and the rows to 20, then ensemble members (lightest first); at
-    least ``min_rows`` rows are always explained, even past ``seconds``.
+    least ``min_rows`` rows are always explained, even past ``seconds``, and work estimated
+    at under a quarter of a second is done in full.
 
     Args:
         estimator: as for :func:`~fas_ray.explain.explain_matrix`.
@@ -211,7 +213,8 @@ def explain_within(
     chosen = options[-1][0]
     for size, need in options:
         cost = per_row(size)
-        fit = full.rows if budget.plan(cost * full.rows).full else int(left / max(cost, 1e-9))
+        fits = cost * full.rows <= _NEGLIGIBLE_S or budget.plan(cost * full.rows).full
+        fit = full.rows if fits else int(left / max(cost, 1e-9))
         if fit >= need:
             chosen = size
             break
@@ -273,6 +276,8 @@ def _in_chunks(
     step = max(min_rows, math.ceil(len(X) / 4))
     while done < len(X):
         fit = int(budget.left() * (1.0 + budget.tolerance) / max(per_row, 1e-9))
+        if (len(X) - done) * per_row <= _NEGLIGIBLE_S:
+            fit = len(X) - done
         n = min(step, len(X) - done, fit)
         if done < min_rows:
             n = max(n, min_rows - done)
