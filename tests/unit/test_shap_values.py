@@ -31,6 +31,8 @@ def _raw(est: Any, X: np.ndarray, learner: str) -> np.ndarray:
         out = est.predict(X, raw_score=True)
     elif learner == "xgboost":
         out = est.predict(X, output_margin=True)
+    elif learner == "catboost":
+        out = est.predict(X, prediction_type="RawFormulaVal")
     elif hasattr(est, "predict_proba"):
         out = est.predict_proba(X)
     else:
@@ -39,7 +41,9 @@ def _raw(est: Any, X: np.ndarray, learner: str) -> np.ndarray:
     return out[:, None] if out.ndim == 1 else out
 
 
-@pytest.mark.parametrize("learner", ["lightgbm", "xgboost", "random_forest", "extra_trees"])
+@pytest.mark.parametrize(
+    "learner", ["lightgbm", "xgboost", "catboost", "random_forest", "extra_trees"]
+)
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
 def test_tree_shap_values_add_up_to_the_model_output(learner: str, kind: str) -> None:
     loader, task = DATA[kind]
