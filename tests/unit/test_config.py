@@ -45,7 +45,14 @@ def test_run_spec_rejects_bad_values(overrides: dict[str, Any], field: str) -> N
 def test_run_spec_defaults_and_none_means_default() -> None:
     spec = RunSpec.create(**GOOD, max_trials=None, seed=None)
     assert spec.max_trials is None and spec.seed == 0
-    assert spec.learners == ("lightgbm", "xgboost", "random_forest", "extra_trees", "linear")
+    assert spec.learners == (
+        "lightgbm",
+        "xgboost",
+        "random_forest",
+        "extra_trees",
+        "linear",
+        "catboost",
+    )
     assert RunSpec.create(**GOOD, max_trials=3).max_trials == 3
 
 
