@@ -37,22 +37,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from etl import _sh, _versions, write_section  # noqa: E402
 
+from fas_ray.pipeline import STAGES as PIPELINE_STAGES  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 DATASETS = ("breast_cancer", "wine", "diabetes", "digits")
-STAGES = (
-    "ingest",
-    "task",
-    "etl",
-    "profile",
-    "features",
-    "search",
-    "refit",
-    "evaluate",
-    "explain",
-    "charts",
-    "register",
-    "report",
-)
+STAGES = PIPELINE_STAGES  # the manifest's stages, in order
 TOLERANCE = 0.10
 
 
