@@ -81,8 +81,20 @@ def test_trial_budget_gives_the_same_leaderboard_twice(ray_local: None, tmp_path
     assert boards[0] == boards[1]
 
 
+def _wait_for_free_cpus(timeout_s: float = 30.0) -> None:
+    """Wait until the actors of earlier tests have released the shared Ray's CPUs."""
+    import ray
+
+    end = time.monotonic() + timeout_s
+    while ray.available_resources().get("CPU", 0) < ray.cluster_resources().get("CPU", 0):
+        if time.monotonic() > end:
+            break
+        time.sleep(0.2)
+
+
 def test_time_budget_is_held(ray_local: None, tmp_path: Path) -> None:
     X, y, task, folds = _cancer()
+    _wait_for_free_cpus()  # the budget is for this search, not for earlier tests' cleanup
     start = time.perf_counter()
     result = run_search(
         X,
@@ -92,14 +104,14 @@ def test_time_budget_is_held(ray_local: None, tmp_path: Path) -> None:
         metric="roc_auc",
         learners=("lightgbm", "linear"),
         seed=0,
-        time_budget_s=8,
+        time_budget_s=15,  # Tune's actors can take seconds to start on a loaded 2-core box
         max_trials=None,
         storage_path=tmp_path / "tune",
         first_configs=[default_config("linear", task)],  # cheap: done even on a loaded box
     )
     elapsed = time.perf_counter() - start
     # generous slack for Tune's start and stop on a loaded 2-core machine; measured in bench/
-    assert elapsed < 8 + 10, elapsed
+    assert elapsed < 15 + 10, elapsed
     assert not result.deterministic and len(result.trials) >= 2
     assert result.counts["complete"] + result.counts["pruned"] >= len(result.trials)
 
