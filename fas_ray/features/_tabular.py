@@ -221,17 +221,18 @@ class FeatureBuilder:
 def estimator_options(learner: str, builder: FeatureBuilder) -> dict[str, Any]:
     """Keyword arguments for ``make_estimator`` that depend on the features.
 
-    The linear learner one-hot encodes the categorical code columns (``categorical=``); tree
-    learners take the codes as they are, so they get nothing.
+    Every learner gets the positions of the category code columns (``categorical=``): the
+    linear learner one-hot encodes them, LightGBM splits on them as categories, the other tree
+    learners split on the codes as numbers.
 
     Example:
         >>> est = get_learner(name).make_estimator(
         ...     params, task, seed, **estimator_options(name, builder)
         ... )  # doctest: +SKIP
     """
-    if learner == "linear":
-        return {"categorical": builder.categorical_indices}
-    return {}
+    del learner  # every learner takes the same options today
+    categorical = builder.categorical_indices
+    return {"categorical": categorical} if categorical else {}
 
 
 def _normalised(df: pl.DataFrame) -> pl.DataFrame:

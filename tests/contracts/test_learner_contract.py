@@ -223,6 +223,25 @@ def check_balanced_is_accepted(learner: Learner, data: TaskData) -> None:
         np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
 
 
+def check_category_codes_are_accepted(learner: Learner, data: TaskData) -> None:
+    """``categorical=`` columns of codes ``0..k-1`` fit; an unseen code (-1) and a code beyond
+    the training ones predict; the option survives ``clone`` and pickling."""
+    rng = np.random.default_rng(SEED)
+    codes = rng.integers(0, 5, size=len(data.y)).astype(float)
+    X = np.column_stack([codes, data.X])
+    est = learner.make_estimator(_sample_params(learner), data.task, SEED, categorical=[0])
+    assert repr(clone(est)) == repr(est), "clone keeps the categorical columns"
+    est.fit(X, data.y)
+    unseen = X[:4].copy()
+    unseen[:, 0] = [-1.0, 5.0, 0.0, 4.0]
+    pred = np.asarray(est.predict(unseen))
+    assert pred.shape == (4,)
+    restored = pickle.loads(pickle.dumps(est, protocol=pickle.HIGHEST_PROTOCOL))
+    np.testing.assert_array_equal(restored.predict(unseen), pred)
+    if data.task.is_classification:
+        np.testing.assert_allclose(np.asarray(est.predict_proba(unseen)).sum(axis=1), 1.0)
+
+
 CHECKS: list[Callable[[Learner, TaskData], None]] = [
     check_search_space_is_typed_and_suggestable,
     check_make_estimator_is_unfitted_and_clonable,
@@ -237,6 +256,7 @@ CHECKS: list[Callable[[Learner, TaskData], None]] = [
     check_default_config_seeds_an_optuna_study,
     check_suggested_configs_build_estimators,
     check_balanced_is_accepted,
+    check_category_codes_are_accepted,
 ]
 TASKS = ("binary", "multiclass", "regression")
 

@@ -294,7 +294,7 @@ def test_text_without_recurring_words_is_dropped() -> None:
     assert "t" in builder.dropped
 
 
-# -- categoricals: codes for trees, one-hot for the linear learner -----------------------------
+# -- categoricals: one-hot for the linear learner, categories for LightGBM, codes elsewhere -----
 
 
 def test_categorical_indices_and_estimator_options(builder: FeatureBuilder) -> None:
@@ -302,7 +302,11 @@ def test_categorical_indices_and_estimator_options(builder: FeatureBuilder) -> N
 
     assert builder.categorical_indices == [1]
     assert estimator_options("linear", builder) == {"categorical": [1]}
-    assert estimator_options("lightgbm", builder) == {}
+    assert estimator_options("lightgbm", builder) == {"categorical": [1]}
+    numbers_only = FeatureBuilder(target="label").fit(
+        pl.DataFrame({"x": [1, 2, 3], "label": [0, 1, 0]})
+    )
+    assert estimator_options("lightgbm", numbers_only) == {}
     text_builder = FeatureBuilder(target="label").fit(_reviews())
     position = text_builder.feature_names.index("shop")
     assert position > 0 and text_builder.categorical_indices == [position]
@@ -324,3 +328,29 @@ def test_linear_learner_one_hot_encodes_categorical_codes() -> None:
     assert onehot.predict_proba(unknown).shape == (2, 2), "unknown codes encode as all zeros"
     encoded = onehot[:-1].transform(unknown)
     assert (encoded[:, :3] == 0).all()
+
+
+def test_lightgbm_splits_category_codes_as_categories() -> None:
+    """Given ``categorical=``, LightGBM's first split groups codes (``==``) instead of
+    thresholding them (``<=``), and survives pickling with it."""
+    import pickle
+
+    from fas_ray.ml import TaskInfo, get_learner
+
+    task = TaskInfo("regression", "regression", "y")
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 40, size=4000).astype(float)
+    X = np.column_stack([codes, rng.normal(size=4000)])
+    y = np.isin(codes, [3, 11, 17, 29, 36]).astype(float) * 5.0 + 0.1 * X[:, 1]
+    lightgbm = get_learner("lightgbm")
+    params = {**lightgbm.default_params(task), "n_estimators": 1, "learning_rate": 1.0}
+
+    def first_split(est: Any) -> tuple[str, int]:
+        root = est.booster_.dump_model()["tree_info"][0]["tree_structure"]
+        return root["decision_type"], root["split_feature"]
+
+    as_categories = lightgbm.make_estimator(params, task, 0, categorical=[0]).fit(X, y)
+    assert first_split(as_categories) == ("==", 0)
+    assert np.mean((as_categories.predict(X) - y) ** 2) < 0.2 * np.var(y)
+    assert first_split(pickle.loads(pickle.dumps(as_categories))) == ("==", 0)
+    assert first_split(lightgbm.make_estimator(params, task, 0).fit(X, y)) == ("<=", 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fas_ray.ml._space import CategoricalDomain
@@ -40,6 +41,11 @@ class Learner(Protocol):
     rounds``: fit with the validation rows as the early-stopping set (``n_estimators`` is then
     the cap) and return the rounds kept. The CV loop uses it; a refit on all rows takes the
     folds' mean rounds as its ``n_estimators``.
+
+    ``categorical`` lists the columns that hold category codes (``FeatureBuilder``'s
+    ``categorical_indices``: ``0..k-1``, ``-1`` for a category unseen in training). A learner
+    may split on them as categories (LightGBM), one-hot encode them (linear) or take the codes
+    as numbers (forests); every learner accepts the argument.
     """
 
     name: str
@@ -57,6 +63,7 @@ class Learner(Protocol):
         *,
         balanced: bool = False,
         device: str = "cpu",
+        categorical: Sequence[int] = (),
     ) -> Any: ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from fas_ray.ml._space import CategoricalDomain, Domain, IntDomain
@@ -54,8 +55,10 @@ class ForestLearner:
         *,
         balanced: bool = False,
         device: str = "cpu",
+        categorical: Sequence[int] = (),
     ) -> Any:
-        """The forest for ``task`` (``device`` is ignored: CPU only)."""
+        """The forest for ``task`` (``device`` is ignored: CPU only; category codes are split
+        as numbers)."""
         from sklearn import ensemble
 
         params, balanced = pop_balanced(params, task, balanced)

@@ -7,6 +7,7 @@ other tree learners.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fas_ray.ml._space import Domain, FloatDomain, IntDomain
@@ -60,8 +61,10 @@ class CatBoostLearner:
         *,
         balanced: bool = False,
         device: str = "cpu",
+        categorical: Sequence[int] = (),
     ) -> Any:
-        """A ``CatBoostClassifier`` / ``CatBoostRegressor`` (``device`` is ignored: CPU only)."""
+        """A ``CatBoostClassifier`` / ``CatBoostRegressor`` (``device`` is ignored: CPU only;
+        category codes are split as numbers)."""
         from catboost import CatBoostRegressor
 
         params, balanced = pop_balanced(params, task, balanced)

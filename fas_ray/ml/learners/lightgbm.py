@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from typing import Any
 
 from fas_ray.ml._space import Domain, FloatDomain, IntDomain
@@ -63,12 +64,21 @@ class LightGBMLearner:
         *,
         balanced: bool = False,
         device: str = "cpu",
+        categorical: Sequence[int] = (),
     ) -> Any:
-        """An ``LGBMClassifier`` / ``LGBMRegressor`` (``device`` is ignored: CPU only)."""
+        """An ``LGBMClassifier`` / ``LGBMRegressor`` (``device`` is ignored: CPU only).
+
+        ``categorical`` columns are split as categories (LightGBM's ``categorical_feature``,
+        given by its alias ``cat_feature`` so that it is a constructor parameter that survives
+        ``clone`` and pickling; a negative code, an unseen category, goes with the missing
+        values).
+        """
         import lightgbm as lgb
 
         params, balanced = pop_balanced(params, task, balanced)
         common = dict(params, subsample_freq=1, random_state=seed, n_jobs=n_jobs, verbosity=-1)
+        if categorical:
+            common["cat_feature"] = [int(i) for i in categorical]
         if task.is_classification:
             return lgb.LGBMClassifier(**common, class_weight="balanced" if balanced else None)
         return lgb.LGBMRegressor(**common)

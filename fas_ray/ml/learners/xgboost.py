@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fas_ray.ml._space import Domain, FloatDomain, IntDomain
@@ -62,11 +63,13 @@ class XGBoostLearner:
         *,
         balanced: bool = False,
         device: str = "cpu",
+        categorical: Sequence[int] = (),
     ) -> Any:
         """An ``XGBClassifier`` / ``XGBRegressor``; ``device="cuda"`` trains on the GPU.
 
         Balanced classifiers get inverse-frequency sample weights at ``fit`` (binary and
-        multiclass alike, the multiclass form of ``scale_pos_weight``).
+        multiclass alike, the multiclass form of ``scale_pos_weight``). Category codes are split
+        as numbers.
         """
         import xgboost as xgb
 
