@@ -44,7 +44,9 @@ MISSING_STRATEGIES: tuple[MissingStrategy, ...] = (
     "keep",
 )
 
-LearnerName = Literal["lightgbm", "xgboost", "random_forest", "extra_trees", "linear", "catboost"]
+LearnerName = Literal[
+    "lightgbm", "xgboost", "random_forest", "extra_trees", "linear", "catboost", "mlp"
+]
 MetricName = Literal["roc_auc", "log_loss", "accuracy", "f1_weighted", "r2", "rmse", "mse", "mae"]
 ALL_LEARNERS: tuple[LearnerName, ...] = (
     "lightgbm",

@@ -8,6 +8,7 @@ from fas_ray.ml.learners.catboost import CatBoostLearner
 from fas_ray.ml.learners.extra_trees import ExtraTreesLearner
 from fas_ray.ml.learners.lightgbm import LightGBMLearner
 from fas_ray.ml.learners.linear import LinearLearner
+from fas_ray.ml.learners.mlp import MLPLearner
 from fas_ray.ml.learners.random_forest import RandomForestLearner
 from fas_ray.ml.learners.xgboost import XGBoostLearner
 
@@ -22,6 +23,7 @@ LEARNERS: dict[str, Learner] = {
         ExtraTreesLearner(),
         LinearLearner(),
         CatBoostLearner(),
+        MLPLearner(),
     )
 }
 

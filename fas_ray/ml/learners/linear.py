@@ -9,7 +9,7 @@ from fas_ray.ml._space import Domain, FloatDomain
 from fas_ray.ml._task import TaskInfo
 from fas_ray.ml.learners._base import balance_defaults, balance_space, pop_balanced
 
-__all__ = ["LinearLearner"]
+__all__ = ["LinearLearner", "encoded_and_scaled"]
 
 MAX_ONEHOT_CATEGORIES = 100  # per categorical column; rarer codes share one "infrequent" column
 
@@ -44,10 +44,7 @@ class LinearLearner:
                 ``categorical_indices``); they are one-hot encoded first, and a code not seen in
                 training (such as ``-1``, an unknown category) encodes as all zeros.
         """
-        from sklearn.compose import ColumnTransformer
         from sklearn.linear_model import LogisticRegression, Ridge
-        from sklearn.pipeline import Pipeline, make_pipeline
-        from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
         params, balanced = pop_balanced(params, task, balanced)
         strength = float(params["regularization"])
@@ -60,13 +57,24 @@ class LinearLearner:
             )
         else:
             model = Ridge(alpha=strength, random_state=seed)
-        scaled = make_pipeline(StandardScaler(), model)
-        if not categorical:
-            return scaled
-        onehot = OneHotEncoder(
-            handle_unknown="ignore", max_categories=MAX_ONEHOT_CATEGORIES, sparse_output=False
-        )
-        encode = ColumnTransformer([("onehot", onehot, list(categorical))], remainder="passthrough")
-        # nested, so the outer pipeline's last step has no ``coef_``: SHAP then explains the
-        # model over the builder's features, not over the one-hot columns
-        return Pipeline([("encode", encode), ("model", scaled)])
+        return encoded_and_scaled(model, categorical)
+
+
+def encoded_and_scaled(model: Any, categorical: Sequence[int] = ()) -> Any:
+    """``model`` after ``StandardScaler``, and first a one-hot encoding of the ``categorical``
+    code columns (at most ``MAX_ONEHOT_CATEGORIES`` per column; an unseen code encodes as all
+    zeros)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    scaled = make_pipeline(StandardScaler(), model)
+    if not categorical:
+        return scaled
+    onehot = OneHotEncoder(
+        handle_unknown="ignore", max_categories=MAX_ONEHOT_CATEGORIES, sparse_output=False
+    )
+    encode = ColumnTransformer([("onehot", onehot, list(categorical))], remainder="passthrough")
+    # nested, so the outer pipeline's last step has no ``coef_``: SHAP then explains the
+    # model over the builder's features, not over the one-hot columns
+    return Pipeline([("encode", encode), ("model", scaled)])
