@@ -2,12 +2,17 @@
 
 ``metric=`` is passed only when ``AutoML`` takes it (it is being added); ``task=`` and
 ``settings=Settings(num_cpus=threads)`` keep the task and the cores the same as the peers get.
+
+``FAS_RAY_BENCH_KWARGS`` (a JSON object, e.g. ``{"bagging": true}``) adds ``AutoML`` arguments,
+to measure one candidate change against the defaults; the cell records them under ``variant``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import json
+import os
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,7 +41,8 @@ def main() -> None:
     takes_metric = "metric" in inspect.signature(AutoML).parameters
     if takes_metric:
         kwargs["metric"] = job["metric"]
-    automl = AutoML(**kwargs)
+    variant = json.loads(os.environ.get("FAS_RAY_BENCH_KWARGS") or "{}")
+    automl = AutoML(**kwargs, **variant)
     stages: dict[str, float] = {}
 
     @contextlib.contextmanager
@@ -52,6 +58,7 @@ def main() -> None:
     search = automl.search_
     info = {
         "metric_passed": takes_metric,
+        "variant": variant,
         "model": automl.ensemble_.get("kind"),
         "learner": automl.ensemble_.get("learner"),
         "configs": dict(search.counts) if search is not None else None,
