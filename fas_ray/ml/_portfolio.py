@@ -33,6 +33,7 @@ _PORTFOLIO: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     ("linear", {}),
+    ("mlp", {}),  # a network: what trees lack, for the ensemble
     ("extra_trees", {"n_estimators": 300}),
     (  # XGBoost, depth-wise trees
         "xgboost",
@@ -46,7 +47,6 @@ _PORTFOLIO: tuple[tuple[str, dict[str, Any]], ...] = (
     ),
     ("random_forest", {"n_estimators": 300}),
     ("catboost", {"n_estimators": 2000, "learning_rate": 0.05, "depth": 6}),
-    ("mlp", {}),  # a network: what trees lack, for the ensemble
     (  # small trees, strong leaves: small or noisy data
         "lightgbm",
         {
