@@ -14,6 +14,7 @@ import inspect
 import json
 import os
 import types
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,12 @@ def main() -> None:
         "model": automl.ensemble_.get("kind"),
         "learner": automl.ensemble_.get("learner"),
         "configs": dict(search.counts) if search is not None else None,
+        "members": [
+            (m["learner"], round(m["weight"], 3)) for m in automl.ensemble_.get("members", [])
+        ],
+        "completed_by_learner": dict(
+            Counter(t.learner for t in search.trials) if search is not None else {}
+        ),
         "stage_seconds": stages,
     }
     finish(
