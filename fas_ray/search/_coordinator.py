@@ -96,8 +96,7 @@ class SearchCoordinator:
         keep_oof: how many of the best configurations keep their out-of-fold predictions.
         keep_oof_per_learner: also keep the best this many of each learner, so the ensemble
             has different model families to combine even when one learner fills the top.
-        first_configs: configurations to evaluate first (e.g. library defaults), in order;
-            they are never pruned.
+        first_configs: configurations to evaluate first (e.g. library defaults), in order.
         task: the task, so that learners' spaces fit it (an imbalanced classification adds the
             ``balanced`` class-weight switch).
         fixed: ``"<learner>.<param>"`` values set instead of sampled.
@@ -150,10 +149,6 @@ class SearchCoordinator:
         self.study = optuna.create_study(direction="maximize", sampler=sampler)
         for config in first_configs:
             self.study.enqueue_trial(config, skip_if_exists=True)
-        # the first configurations (a portfolio of diverse, strong ones) always finish their
-        # folds: the ensemble needs their out-of-fold predictions even when one is not the best
-        waiting = (optuna.trial.TrialState.WAITING,)
-        self._unprunable = len(self.study.get_trials(deepcopy=False, states=waiting))
         self._trials: dict[int, optuna.trial.Trial] = {}
         self._configs: dict[int, dict[str, Any]] = {}
         self._rung_values: dict[int, list[tuple[int, float]]] = {f: [] for f in self.rungs}
@@ -221,7 +216,7 @@ class SearchCoordinator:
         else:
             reference = [v for _, v in values]
         values.append((number, float(running_mean)))
-        if not self.prune or len(reference) < self.min_rung_size or number < self._unprunable:
+        if not self.prune or len(reference) < self.min_rung_size:
             return False
         keep = max(1, len(reference) // self.eta)
         threshold = sorted(reference, reverse=True)[keep - 1]

@@ -110,19 +110,6 @@ def test_rungs_prune_the_worse_two_thirds() -> None:
     assert off.report(1, 1, 0.0) is False
 
 
-def test_first_configurations_are_never_pruned() -> None:
-    """The portfolio's configurations finish their folds, so the ensemble can use them."""
-    first = [{"learner": "linear", "linear.regularization": r} for r in (0.1, 1.0, 10.0)]
-    coord = SearchCoordinator(LEARNERS, seed=0, min_rung_size=1, n_folds=5, first_configs=first)
-    coord.report(99, 1, 0.9)  # a good score to compare with
-    assert [coord.report(n, 1, 0.0) for n in range(3)] == [False, False, False]
-    assert coord.report(3, 1, 0.0) is True  # the first sampled configuration can be pruned
-    again = SearchCoordinator(
-        LEARNERS, seed=0, min_rung_size=1, n_folds=5, first_configs=first + first[:1]
-    )
-    assert again._unprunable == 3, "a repeated configuration is enqueued once"
-
-
 def test_only_the_best_oof_predictions_are_kept() -> None:
     coord = SearchCoordinator(LEARNERS, seed=0, keep_oof=2, keep_oof_per_learner=0)
     for n, s in enumerate([0.3, 0.9, 0.1, 0.8]):
