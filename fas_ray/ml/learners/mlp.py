@@ -57,8 +57,13 @@ class MLPLearner:
         """The network after one-hot encoding and scaling (``device`` and ``n_jobs`` are
         ignored: scikit-learn's network runs on the CPU, with NumPy's threads)."""
         from sklearn.compose import TransformedTargetRegressor
-        from sklearn.neural_network import MLPClassifier, MLPRegressor
         from sklearn.preprocessing import StandardScaler
+
+        from fas_ray.ml.learners._mlp_models import (
+            BalancedMLPClassifier,
+            CappedMLPClassifier,
+            CappedMLPRegressor,
+        )
 
         params, balanced = pop_balanced(params, task, balanced)
         common = dict(
@@ -69,14 +74,11 @@ class MLPLearner:
             n_iter_no_change=10,
             random_state=seed,
         )
-        if task.is_classification and balanced:
-            from fas_ray.ml.learners._mlp_models import BalancedMLPClassifier
-
-            model: Any = BalancedMLPClassifier(**common)
-        elif task.is_classification:
-            model = MLPClassifier(**common)
+        if task.is_classification:
+            cls = BalancedMLPClassifier if balanced else CappedMLPClassifier
+            model: Any = cls(**common)
         else:
             model = TransformedTargetRegressor(
-                regressor=MLPRegressor(**common), transformer=StandardScaler()
+                regressor=CappedMLPRegressor(**common), transformer=StandardScaler()
             )
         return encoded_and_scaled(model, categorical)
