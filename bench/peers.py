@@ -47,7 +47,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datasets import NAMES, load  # noqa: E402
 from etl import _sh, write_section  # noqa: E402
-from peers_report import PEERS, SYSTEMS, _key, read_results, render  # noqa: E402
+from peers_report import PEERS, SYSTEMS, _key, _rel, read_results, render  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -306,6 +306,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--fasray-path", help="a fas-ray checkout to import instead of the venv's")
     p.add_argument("--retry-failed", action="store_true", help="run failed cells again")
     p.add_argument("--keep", action="store_true", help="keep models and predictions per cell")
+    p.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        help="another results file for the report; its cells replace --results' ones",
+    )
     p.add_argument("--report-only", action="store_true")
     p.add_argument("--out", default=str(BENCH / "RESULTS.md"))
     p.add_argument("--no-write", action="store_true")
@@ -313,7 +319,11 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     if not args.report_only:
         run(args)
-    rows = read_results(Path(args.results))
+    merged = {_key(r): r for f in [args.results, *args.also] for r in read_results(Path(f))}
+    rows = list(merged.values())
+    if args.also:
+        also = ", ".join(f"`{_rel(Path(f))}`" for f in args.also)
+        args.note = f"{args.note} Cells from {also} replace the main file's same cells.".strip()
     for budget in args.budgets:
         chosen = [r for r in rows if float(r["budget"]) == float(budget)]
         if not chosen:
