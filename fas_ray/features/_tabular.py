@@ -5,9 +5,9 @@ fill value and (for categoricals) its categories; ``transform`` turns any frame 
 into a float matrix. Column names are normalised first, so prediction input may use either the
 original or the normalised spelling.
 
-Per kind: numbers and booleans as they are; categoricals as ordinal codes (``-1`` for a category
-not among the training ones), which tree learners use directly and the linear learner one-hot
-encodes (:func:`estimator_options`); datetimes as year, month, day, day of week and hour; free
+Per kind: numbers and booleans as they are; categoricals as codes (``-1`` for a category not
+among the training ones), which LightGBM splits as categories, the linear and MLP learners
+one-hot encode and the other tree learners split as numbers (:func:`estimator_options`); datetimes as year, month, day, day of week and hour; free
 text as TF-IDF columns ``<column>__tfidf__<term>`` (:mod:`fas_ray.features._text`).
 """
 
@@ -222,8 +222,8 @@ def estimator_options(learner: str, builder: FeatureBuilder) -> dict[str, Any]:
     """Keyword arguments for ``make_estimator`` that depend on the features.
 
     Every learner gets the positions of the category code columns (``categorical=``): the
-    linear learner one-hot encodes them, LightGBM splits on them as categories, the other tree
-    learners split on the codes as numbers.
+    linear and MLP learners one-hot encode them, LightGBM splits on them as categories, the
+    other tree learners split on the codes as numbers.
 
     Example:
         >>> est = get_learner(name).make_estimator(
