@@ -7,8 +7,9 @@ original or the normalised spelling.
 
 Per kind: numbers and booleans as they are; categoricals as codes (``-1`` for a category not
 among the training ones), which LightGBM splits as categories, the linear and MLP learners
-one-hot encode and the other tree learners split as numbers (:func:`estimator_options`); datetimes as year, month, day, day of week and hour; free
-text as TF-IDF columns ``<column>__tfidf__<term>`` (:mod:`fas_ray.features._text`).
+one-hot encode and the other tree learners split as numbers (:func:`estimator_options`);
+datetimes as year, month, day, day of week and hour; free text as TF-IDF columns
+``<column>__tfidf__<term>`` (:mod:`fas_ray.features._text`).
 """
 
 from __future__ import annotations
