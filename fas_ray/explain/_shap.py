@@ -62,10 +62,7 @@ def _shap_values(estimator: Any, X: np.ndarray, background: np.ndarray) -> np.nd
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*shap values output has changed.*")
         if _is_tree_model(estimator):
-            convert = getattr(estimator, "tree_input", None)  # CatBoost with category columns
-            values: Any = shap.TreeExplainer(estimator).shap_values(
-                convert(X) if convert else X, check_additivity=False
-            )
+            values: Any = shap.TreeExplainer(estimator).shap_values(X, check_additivity=False)
         elif hasattr(estimator, "steps") and hasattr(estimator.steps[-1][1], "coef_"):
             # a (scaler, linear model) pipeline: exact linear SHAP in the scaled space
             prep, last = estimator[:-1], estimator.steps[-1][1]

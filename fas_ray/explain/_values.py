@@ -169,8 +169,7 @@ def _is_boosting(member: Any) -> bool:
 
 
 def _is_catboost(member: Any) -> bool:
-    """CatBoost's estimators, fas-ray's subclasses of them included."""
-    return any(c.__module__.startswith("catboost") for c in type(member).__mro__)
+    return type(member).__module__.startswith("catboost")
 
 
 def member_kind(member: Any, n_classes: int | None) -> MemberKind:
@@ -270,10 +269,9 @@ def _tree_part(estimator: Any, weight: float, background: np.ndarray) -> Part:
     import shap
 
     explainer = shap.TreeExplainer(estimator)
-    convert = getattr(estimator, "tree_input", None)  # CatBoost with category columns
 
     def run(X: np.ndarray) -> Values:
-        values = _as_3d(explainer.shap_values(convert(X) if convert else X, check_additivity=False))
+        values = _as_3d(explainer.shap_values(X, check_additivity=False))
         return values, _as_base(explainer.expected_value, values.shape[2])
 
     return Part("tree", weight, run, background)

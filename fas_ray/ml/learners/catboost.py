@@ -1,7 +1,8 @@
 """CatBoost gradient-boosted trees (symmetric trees, ordered boosting).
 
 Strong with default settings on small and noisy tables, where it is a mainstay of AutoGluon's
-portfolio. Category code columns (``categorical=``) are its ``cat_features``.
+portfolio. Category codes arrive as numbers (``FeatureBuilder``'s ordinal codes), like for the
+other tree learners.
 """
 
 from __future__ import annotations
@@ -62,13 +63,9 @@ class CatBoostLearner:
         device: str = "cpu",
         categorical: Sequence[int] = (),
     ) -> Any:
-        """A ``CatBoostClassifier`` / ``CatBoostRegressor`` (``device`` is ignored: CPU only).
-
-        ``categorical`` columns are CatBoost's ``cat_features`` (split with its ordered target
-        statistics); the estimator then takes the float matrix and converts those columns to
-        integer codes itself.
-        """
-        from fas_ray.ml.learners import _catboost_models as models
+        """A ``CatBoostClassifier`` / ``CatBoostRegressor`` (``device`` is ignored: CPU only;
+        category codes are split as numbers)."""
+        from catboost import CatBoostRegressor
 
         params, balanced = pop_balanced(params, task, balanced)
         common = dict(
@@ -78,18 +75,12 @@ class CatBoostLearner:
             verbose=False,
             allow_writing_files=False,
         )
-        if categorical:
-            common["cat_features"] = tuple(int(i) for i in categorical)  # a list defeats clone
         if task.is_classification:
+            from fas_ray.ml.learners._catboost_models import FlatCatBoostClassifier
+
             weights = "Balanced" if balanced else None
-            cls: Any = (
-                models.CategoricalCatBoostClassifier
-                if categorical
-                else models.FlatCatBoostClassifier
-            )
-            return cls(**common, auto_class_weights=weights)
-        cls = models.CategoricalCatBoostRegressor if categorical else models.CatBoostRegressor
-        return cls(**common)
+            return FlatCatBoostClassifier(**common, auto_class_weights=weights)
+        return CatBoostRegressor(**common)
 
     def fit_early_stopping(self, est: Any, X: Any, y: Any, X_valid: Any, y_valid: Any) -> int:
         """Fit with ``(X_valid, y_valid)`` as the early-stopping set (the model keeps its best
