@@ -255,3 +255,26 @@ def test_a_budget_too_short_for_any_configuration_still_gives_a_model(
     assert automl.search_ is not None and len(automl.search_.trials) == 1
     assert any("past the budget" in e for e in automl.search_.errors)
     assert automl.predict_proba(cancer.head(3)).shape == (3, 2)
+
+
+def test_category_columns_reach_lightgbm_as_categories(tmp_path: Path) -> None:
+    """A text column whose classes are not ordered like their names: the refitted LightGBM
+    takes it as categories, predicts rows with an unseen category, and survives saving."""
+    rng = np.random.default_rng(0)
+    shops = np.array([f"shop_{c}" for c in "abcdefghij"])
+    shop = rng.choice(shops, size=400)
+    x = rng.normal(size=400)
+    good = np.isin(shop, ["shop_b", "shop_e", "shop_h"])
+    frame = pl.DataFrame({"shop": shop, "x": x, "y": np.where(good ^ (x > 1.2), "yes", "no")})
+    automl = AutoML(
+        "y", max_trials=2, time_budget=None, use_ray=False, learners=["lightgbm"], ensemble=False
+    ).fit(frame)
+    model = automl.model
+    assert model.estimator.get_params()["cat_feature"] == [
+        model.features.feature_names.index("shop")
+    ]
+    new = pl.DataFrame({"shop": ["shop_b", "shop_zz"], "x": [0.0, 0.0]})
+    proba = automl.predict_proba(new)
+    assert proba.shape == (2, 2) and proba[0, 1] > 0.5
+    restored = fas_ray.load(automl.save(tmp_path / "m.pkl"))
+    np.testing.assert_allclose(restored.predict_proba(new), proba)
