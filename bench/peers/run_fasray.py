@@ -63,6 +63,8 @@ def main() -> None:
         "model": automl.ensemble_.get("kind"),
         "learner": automl.ensemble_.get("learner"),
         "configs": dict(search.counts) if search is not None else None,
+        "bagged": automl.ensemble_.get("bagged"),
+        "bagging_skipped": automl.ensemble_.get("bagging_skipped"),
         "members": [
             (m["learner"], round(m["weight"], 3)) for m in automl.ensemble_.get("members", [])
         ],
