@@ -86,10 +86,11 @@ def _wait_for_free_cpus(timeout_s: float = 30.0) -> None:
     import ray
 
     end = time.monotonic() + timeout_s
-    while ray.available_resources().get("CPU", 0) < ray.cluster_resources().get("CPU", 0):
-        if time.monotonic() > end:
-            break
-        time.sleep(0.2)
+    while (
+        ray.available_resources().get("CPU", 0) < ray.cluster_resources().get("CPU", 0)
+        and time.monotonic() < end
+    ):
+        time.sleep(0.2)  # polling interval while earlier tests' actors stop
 
 
 def test_time_budget_is_held(ray_local: None, tmp_path: Path) -> None:
