@@ -45,7 +45,7 @@ MISSING_STRATEGIES: tuple[MissingStrategy, ...] = (
 )
 
 LearnerName = Literal[
-    "lightgbm", "xgboost", "random_forest", "extra_trees", "linear", "catboost", "mlp"
+    "lightgbm", "xgboost", "random_forest", "extra_trees", "linear", "catboost", "mlp", "knn"
 ]
 MetricName = Literal["roc_auc", "log_loss", "accuracy", "f1_weighted", "r2", "rmse", "mse", "mae"]
 ALL_LEARNERS: tuple[LearnerName, ...] = (
@@ -55,6 +55,7 @@ ALL_LEARNERS: tuple[LearnerName, ...] = (
     "extra_trees",
     "linear",
     "catboost",
+    "knn",
 )
 
 

@@ -33,6 +33,8 @@ _PORTFOLIO: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     ("linear", {}),
+    ("knn", {}),  # neighbours on scaled features, and on the raw ones (one-scale columns)
+    ("knn", {"n_neighbors": 5, "scale": False}),
     ("mlp", {}),  # a network: what trees lack, for the ensemble
     ("extra_trees", {"n_estimators": 300}),
     (  # XGBoost, depth-wise trees

@@ -52,6 +52,7 @@ def test_run_spec_defaults_and_none_means_default() -> None:
         "extra_trees",
         "linear",
         "catboost",
+        "knn",
     )
     assert RunSpec.create(**GOOD, max_trials=3).max_trials == 3
 

@@ -6,6 +6,7 @@ from fas_ray.exceptions import ConfigError
 from fas_ray.ml.learners._base import Learner
 from fas_ray.ml.learners.catboost import CatBoostLearner
 from fas_ray.ml.learners.extra_trees import ExtraTreesLearner
+from fas_ray.ml.learners.knn import KNNLearner
 from fas_ray.ml.learners.lightgbm import LightGBMLearner
 from fas_ray.ml.learners.linear import LinearLearner
 from fas_ray.ml.learners.mlp import MLPLearner
@@ -24,6 +25,7 @@ LEARNERS: dict[str, Learner] = {
         LinearLearner(),
         CatBoostLearner(),
         MLPLearner(),
+        KNNLearner(),
     )
 }
 
