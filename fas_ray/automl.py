@@ -59,6 +59,8 @@ _FORMAT = "fas-ray-automl/1"
 # calibration and refit (a refit that would not fit falls back to the best single model)
 _SEARCH_SHARE = 0.85
 _ENSEMBLE_MIN_GAIN = 1e-4
+# a member's refit on all rows costs about this many times one of its CV folds (more rows)
+_REFIT_PER_FOLD = 1.5
 # tried right after the portfolio's first configuration: what a user gets for free
 _LIBRARY_DEFAULTS = ("lightgbm",)
 # above this many matrix cells one deep forest configuration (500 trees, every feature per
@@ -472,7 +474,11 @@ class AutoML:
         if not self.ensemble or not allowed or len(candidates) < 2:
             return single, [1.0], info
         preds = [search.oof[t.number] for t in candidates]
-        chosen = caruana_ensemble(preds, y, task, metric=self.metric_)
+        costs = left = None
+        if self.time_budget is not None:  # members whose refits fit in budget + 10 %, together
+            costs = [_REFIT_PER_FOLD * t.seconds / n_folds for t in candidates]
+            left = 1.1 * self.time_budget - (time.perf_counter() - started)
+        chosen = caruana_ensemble(preds, y, task, metric=self.metric_, costs=costs, max_cost=left)
         sign = 1.0 if greater_is_better(self.metric_) else -1.0  # as the search's scores
         gain = sign * (chosen.score - chosen.best_single)
         if len(chosen.weights) < 2 or gain <= _ENSEMBLE_MIN_GAIN:
@@ -480,12 +486,6 @@ class AutoML:
             return single, [1.0], info
         members = [(candidates[i].number, by_number[candidates[i].number]) for i in chosen.weights]
         weights = [chosen.weights[i] for i in chosen.weights]
-        if self.time_budget is not None:  # keep the refit inside budget + 10 %
-            per_fold = sum(t.seconds for _, t in members) / n_folds
-            left = 1.1 * self.time_budget - (time.perf_counter() - started)
-            if 1.5 * per_fold > left:
-                info["ensemble_skipped"] = f"refit of {len(members)} members would overrun"
-                return single, [1.0], info
         info.update(
             kind="ensemble",
             learner="ensemble",

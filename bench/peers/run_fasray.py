@@ -65,6 +65,9 @@ def main() -> None:
         "configs": dict(search.counts) if search is not None else None,
         "bagged": automl.ensemble_.get("bagged"),
         "bagging_skipped": automl.ensemble_.get("bagging_skipped"),
+        "cv_score": automl.ensemble_.get("cv_score"),
+        "best_single": automl.ensemble_.get("best_single"),
+        "ensemble_cv_score": automl.ensemble_.get("ensemble_cv_score"),
         "members": [
             (m["learner"], round(m["weight"], 3)) for m in automl.ensemble_.get("members", [])
         ],

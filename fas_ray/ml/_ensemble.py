@@ -87,6 +87,8 @@ def caruana_ensemble(
     *,
     rounds: int = 25,
     metric: str | None = None,
+    costs: Sequence[float] | None = None,
+    max_cost: float | None = None,
 ) -> EnsembleResult:
     """Greedy ensemble selection with replacement over candidates' out-of-fold predictions.
 
@@ -97,6 +99,11 @@ def caruana_ensemble(
         task: the task; its primary metric is the default ``metric``.
         rounds: how many picks (a model picked ``r`` times gets weight ``r / picks``).
         metric: any name :func:`~fas_ray.ml._metrics.metric_score` knows; losses are minimised.
+        costs: what including each candidate costs (e.g. the seconds its refit takes); with
+            ``max_cost``, a candidate joins only while the distinct members' costs stay within
+            it (picking a member again costs nothing). When no candidate fits alone, the
+            result is the best single one: what a run without an ensemble refits anyway.
+        max_cost: the bound on the members' summed ``costs``; None: no bound.
 
     Ties go to the lowest candidate index, so the result depends only on the inputs.
 
@@ -121,16 +128,27 @@ def caruana_ensemble(
     higher = greater_is_better(name)
     singles = [_score(name, task, y, p) for p in preds]
 
+    cost = np.zeros(len(preds)) if costs is None else np.asarray(costs, dtype=np.float64)
+    if cost.shape != (len(preds),):
+        raise ValueError(f"costs needs one value per candidate ({len(preds)}), got {cost.shape}.")
+    limit = float("inf") if max_cost is None else float(max_cost)
+
     total = np.zeros(shape)
     counts = np.zeros(len(preds), dtype=np.int64)
     history: list[float] = []
     best_round, best_counts = -1, counts.copy()
     for r in range(1, rounds + 1):
         pick, pick_score = -1, float("nan")
+        spent = float(cost[counts > 0].sum())
         for i, p in enumerate(preds):
+            if counts[i] == 0 and spent + cost[i] > limit:
+                continue
             value = _score(name, task, y, (total + p) / r)
             if pick < 0 or _better(value, pick_score, higher):
                 pick, pick_score = i, value
+        if pick < 0:  # round 1, no candidate fits alone: the best single, refitted anyway
+            pick = _best_index(singles, higher)
+            pick_score = singles[pick]
         total += preds[pick]
         counts[pick] += 1
         history.append(pick_score)
@@ -138,9 +156,16 @@ def caruana_ensemble(
             best_round, best_counts = r - 1, counts.copy()
     picks = int(best_counts.sum())
     weights = {int(i): float(c) / picks for i, c in enumerate(best_counts) if c > 0}
-    finite = [s for s in singles if not np.isnan(s)]
-    best_single = (max(finite) if higher else min(finite)) if finite else float("nan")
+    best_single = singles[_best_index(singles, higher)]
     return EnsembleResult(weights, history[best_round], best_single, history, name)
+
+
+def _best_index(values: Sequence[float], higher: bool) -> int:
+    """The best value's index (the first on ties; 0 when every value is NaN)."""
+    array = np.asarray(values, dtype=np.float64)
+    if np.all(np.isnan(array)):
+        return 0
+    return int(np.nanargmax(array) if higher else np.nanargmin(array))
 
 
 class VotingEnsemble:

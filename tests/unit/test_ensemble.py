@@ -128,6 +128,37 @@ def test_regression_ensemble() -> None:
     assert by_mse.score < by_mse.best_single
 
 
+def _four_regressors() -> tuple[np.ndarray, list[np.ndarray]]:
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=400)
+    return y, [y + rng.normal(scale=0.5 + 0.1 * i, size=400) for i in range(4)]
+
+
+def test_members_costs_stay_within_the_bound() -> None:
+    y, candidates = _four_regressors()
+    free = caruana_ensemble(candidates, y, REGRESSION, rounds=20)
+    assert len(free.weights) == 4
+    costs = [5.0, 1.0, 1.0, 4.0]
+    bounded = caruana_ensemble(candidates, y, REGRESSION, rounds=20, costs=costs, max_cost=6.0)
+    assert sum(costs[i] for i in bounded.weights) <= 6.0
+    assert len(bounded.weights) >= 2, "cheap members still make an ensemble"
+    assert bounded.score > bounded.best_single
+    assert free.score >= bounded.score
+
+
+def test_when_no_candidate_fits_alone_the_result_is_the_best_single() -> None:
+    y, candidates = _four_regressors()
+    result = caruana_ensemble(candidates, y, REGRESSION, costs=[9.0] * 4, max_cost=1.0)
+    assert result.weights == {0: 1.0}
+    assert result.score == result.best_single
+
+
+def test_costs_need_one_value_per_candidate() -> None:
+    y, candidates = _four_regressors()
+    with pytest.raises(ValueError, match="one value per candidate"):
+        caruana_ensemble(candidates, y, REGRESSION, costs=[1.0], max_cost=1.0)
+
+
 @pytest.mark.parametrize(
     ("predictions", "rounds", "needle"),
     [

@@ -54,7 +54,7 @@ class CappedKNNClassifier(KNeighborsClassifier):
     def fit(self, X: Any, y: Any) -> Any:
         y = np.asarray(y)
         rows = capped_rows(y, self.max_rows, self.random_state, by_class=True)
-        self.n_neighbors = min(self.n_neighbors, len(rows))
+        self.n_neighbors = min(int(self.get_params()["n_neighbors"]), len(rows))
         return super().fit(np.asarray(X)[rows], y[rows])
 
 
@@ -94,5 +94,5 @@ class CappedKNNRegressor(KNeighborsRegressor):
     def fit(self, X: Any, y: Any) -> Any:
         y = np.asarray(y)
         rows = capped_rows(y, self.max_rows, self.random_state, by_class=False)
-        self.n_neighbors = min(self.n_neighbors, len(rows))
+        self.n_neighbors = min(int(self.get_params()["n_neighbors"]), len(rows))
         return super().fit(np.asarray(X)[rows], y[rows])

@@ -62,7 +62,7 @@ class KNNLearner:
         )
 
         params, balanced = pop_balanced(params, task, balanced)
-        common = dict(
+        common: dict[str, Any] = dict(
             n_neighbors=int(params["n_neighbors"]),
             weights=str(params["weights"]),
             max_rows=MAX_ROWS,
