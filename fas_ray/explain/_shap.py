@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from fas_ray.ml._ensemble import VotingEnsemble
+
 __all__ = ["FeatureImportance", "shap_importance"]
 
 log = logging.getLogger("fas_ray.explain")
@@ -101,7 +103,7 @@ def shap_importance(
     if len(X) > sample:
         X = X[np.sort(rng.choice(len(X), size=sample, replace=False))]
         background = X
-    if hasattr(estimator, "estimators") and hasattr(estimator, "weights"):  # VotingEnsemble
+    if isinstance(estimator, VotingEnsemble):
         per_feature = _ensemble_importance(estimator, X, background)
     else:
         per_feature = _per_feature(_shap_values(estimator, X, background))

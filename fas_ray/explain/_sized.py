@@ -29,6 +29,7 @@ from fas_ray.explain._values import (
     default_permutations,
     ensemble_members,
     explain_matrix,
+    is_ensemble,
     output_names,
     prepare_parts,
 )
@@ -190,7 +191,7 @@ def explain_within(
     X = np.asarray(X, dtype=np.float64)
     background = np.asarray(background, dtype=np.float64)
     n_features = X.shape[1]
-    every = len(ensemble_members(estimator)) if hasattr(estimator, "weights") else 1
+    every = len(ensemble_members(estimator)) if is_ensemble(estimator) else 1
     full = ShapSize(len(X), len(background), default_permutations(n_features), None)
     if seconds is None or len(X) == 0:
         explanation = explain_matrix(

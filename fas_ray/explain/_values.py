@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 
 from fas_ray.explain._shap import FeatureImportance, _is_tree_model
+from fas_ray.ml._ensemble import VotingEnsemble
 
 __all__ = ["ShapExplanation", "explain_fitted", "explain_matrix"]
 
@@ -148,8 +149,10 @@ def _is_linear_pipeline(estimator: Any) -> bool:
     return hasattr(estimator, "steps") and hasattr(estimator.steps[-1][1], "coef_")
 
 
-def _is_ensemble(estimator: Any) -> bool:
-    return hasattr(estimator, "estimators") and hasattr(estimator, "weights")
+def is_ensemble(estimator: Any) -> bool:
+    """Whether ``estimator`` is fas-ray's weighted ensemble (not a model with a ``weights``
+    parameter, such as k-NN's)."""
+    return isinstance(estimator, VotingEnsemble)
 
 
 def explainer_kind(estimator: Any) -> ExplainerKind:
@@ -158,7 +161,7 @@ def explainer_kind(estimator: Any) -> ExplainerKind:
         return "tree"
     if _is_linear_pipeline(estimator):
         return "linear"
-    if _is_ensemble(estimator):
+    if is_ensemble(estimator):
         return "ensemble"
     return "permutation"
 

