@@ -1,29 +1,36 @@
 """The charts of a run: which figures a run gets, built from what the run wrote, and written as
-one offline HTML page plus a PNG per figure.
+one offline HTML page plus a PNG per figure, and as Plotly JSON for the studio.
 
 :func:`run_figures` is pure (data in, figures out); a chart whose data do not suit it (e.g. a
 correlation heatmap with one numeric column) is left out with a note instead of failing the
 run. :func:`write_figures` does the I/O: ``charts.html`` (plotly.js embedded once, works
-offline) and ``png/<name>.png`` rendered by one headless Chromium.
+offline), ``figures.json`` (every figure's Plotly JSON, what the studio draws) and
+``png/<name>.png`` rendered by one headless Chromium. :func:`data_figure` draws one data chart
+on demand, for the columns a user picks.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
 from fas_ray import viz
-from fas_ray.exceptions import FasRayError
+from fas_ray.exceptions import FasRayError, InputError
+from fas_ray.storage import atomic_write_text
 
-__all__ = ["png_order", "run_figures", "write_figures"]
+__all__ = ["DATA_CHARTS", "DataChart", "data_figure", "png_order", "run_figures", "write_figures"]
+
+DataChart = Literal["distribution", "correlation", "scatter_matrix", "box", "time_series"]
+DATA_CHARTS: tuple[DataChart, ...] = get_args(DataChart)
 
 log = logging.getLogger("fas_ray.charts")
 _MAX_DISTRIBUTIONS = 6
@@ -184,6 +191,8 @@ def write_figures(
     """
     out_dir = Path(out_dir)
     written: dict[str, Any] = {"html": str(viz.to_html_page(figs, out_dir / "charts.html", title))}
+    body = ",".join(f"{json.dumps(name)}:{fig.to_json()}" for name, fig in figs.items())
+    written["json"] = str(atomic_write_text(out_dir / "figures.json", "{" + body + "}"))
     written["png"] = {}
     if png:
         safe = {name.replace(" ", "_"): fig for name, fig in figs.items()}
@@ -202,3 +211,51 @@ def write_figures(
         except Exception as exc:  # PNGs are a convenience: never fail the run over them
             written["png_error"] = f"{type(exc).__name__}: {exc}"[:300]
     return written
+
+
+def data_figure(
+    df: pl.DataFrame,
+    kind: DataChart,
+    columns: Sequence[str],
+    color: str | None = None,
+    *,
+    color_by_value: bool = False,
+) -> go.Figure:
+    """One data chart of ``df`` for the picked ``columns``.
+
+    ``distribution``: one column; ``correlation``, ``scatter_matrix`` (at most 5) and ``box``:
+    the numeric columns among ``columns`` (all numeric ones when none are named);
+    ``time_series``: a date column, then the value columns. ``color`` colours the scatter
+    matrix (e.g. the target): by value when it is not numeric or ``color_by_value`` (class
+    labels), else on a continuous scale.
+
+    Raises:
+        InputError: an unknown kind or column, or columns that do not suit the kind.
+    """
+    if kind not in DATA_CHARTS:
+        raise InputError(f"Unknown chart {kind!r}; choose one of {', '.join(DATA_CHARTS)}.")
+    unknown = [c for c in [*columns, *([color] if color else [])] if c not in df.columns]
+    if unknown:
+        raise InputError(
+            f"No column(s) {', '.join(map(repr, unknown))}; the data has {', '.join(df.columns)}."
+        )
+    if kind == "distribution":
+        if len(columns) != 1:
+            raise InputError("A distribution shows one column; pick exactly one.")
+        return viz.distribution(df, columns[0])
+    if kind == "time_series":
+        if len(columns) < 2:
+            raise InputError("A time series needs a date column, then one or more value columns.")
+        return viz.time_series(df.sort(columns[0]), columns[0], list(columns[1:]))
+    numeric = _numeric(df, columns) if columns else _numeric(df, df.columns)
+    if columns and len(numeric) < len(columns):
+        other = [c for c in columns if c not in numeric]
+        raise InputError(f"{kind} takes numeric columns; {', '.join(other)} are not numeric.")
+    if kind == "correlation":
+        return viz.correlation_heatmap(df.select(numeric))
+    if kind == "box":
+        return viz.box_plots(df, numeric)
+    frame = df
+    if color and (color_by_value or not df[color].dtype.is_numeric()):
+        frame = df.with_columns(pl.col(color).cast(pl.String))
+    return viz.scatter_matrix(frame, numeric[:5] if not columns else numeric, color=color)

@@ -38,10 +38,12 @@ from pydantic import ValidationError
 
 from fas_ray import __version__
 from fas_ray.config import (
+    ALL_LEARNERS,
     ETL_ENGINES,
     MISSING_STRATEGIES,
     EtlOptions,
     IngestOptions,
+    LearnerName,
     MetricName,
     RunSpec,
     Settings,
@@ -169,6 +171,27 @@ def _scrape(args: argparse.Namespace) -> int:
     return _ingest(args)
 
 
+def _new_run_id(args: argparse.Namespace) -> str | None:
+    """``--run-id`` of run / etl (checked), or None for a new one."""
+    run_id: str | None = getattr(args, "run_id", None)
+    return None if run_id is None else _run_id(args)
+
+
+def _learners(value: str | None) -> tuple[str, ...] | None:
+    """``--learners a,b``: the names, or None (every default learner)."""
+    if value is None:
+        return None
+    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    known = get_args(LearnerName)
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise ConfigError(
+            f"--learners: unknown learner(s) {', '.join(unknown) or '(none given)'}; choose "
+            f"from {', '.join(known)}."
+        )
+    return names
+
+
 def _run(args: argparse.Namespace, source: str | None = None) -> int:
     from fas_ray.budget import Budget, process_started_at
     from fas_ray.pipeline import STAGES, run_budget_s, run_pipeline
@@ -181,16 +204,13 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
         seed=args.seed,
         task=args.task,
         metric=args.metric,
+        learners=_learners(args.learners),
         etl=_etl_options(args),
         ingest=_ingest_options(args),
         **({"shap_sample": args.shap_sample} if args.shap_sample else {}),
         chart_png=not args.no_chart_png,
     )
-    run_id = getattr(args, "run_id", None)
-    if run_id is not None:
-        from fas_ray.service import check_id
-
-        check_id(run_id, "run id")
+    run_id = _new_run_id(args)
     # the budget counts from the process start: interpreter, imports and Ray start included
     budget = Budget(run_budget_s(spec), start=process_started_at())
     result = run_pipeline(
@@ -253,6 +273,7 @@ def _etl(args: argparse.Namespace) -> int:
         args.target,
         _progress(ETL_STAGES),
         ingest=_ingest_options(args),
+        run_id=_new_run_id(args),
     )
     print()
     for line in result.profile.summary_lines():
@@ -477,6 +498,15 @@ def _parser() -> argparse.ArgumentParser:
         help="what the search optimises (default: roc_auc binary, log_loss multiclass, r2)",
     )
     budget.add_argument("--max-trials", type=int, metavar="N", help="stop after N trials")
+    budget.add_argument(
+        "--learners",
+        metavar="A,B",
+        help="learners the search may use, comma-separated (default: "
+        + ",".join(ALL_LEARNERS)
+        + "; also: "
+        + ",".join(n for n in get_args(LearnerName) if n not in ALL_LEARNERS)
+        + ")",
+    )
     budget.add_argument("--seed", type=int, metavar="N", help="random seed (default 0)")
     budget.add_argument(
         "--shap-sample", type=int, metavar="N", help="rows SHAP explains (default 100)"
@@ -579,6 +609,9 @@ def _parser() -> argparse.ArgumentParser:
         "--target",
         metavar="COL",
         help="target column: never filled; adds class-imbalance and leakage warnings",
+    )
+    p.add_argument(
+        "--run-id", metavar="ID", help="use this run id (default: a new one; the API sets it)"
     )
     p.set_defaults(func=_etl)
 

@@ -30,7 +30,14 @@ from fas_ray.ml._metrics import greater_is_better
 from fas_ray.registry import SQLiteRegistry
 from fas_ray.storage import DataRoot, write_json
 
-__all__ = ["chart_run", "explain_run", "export_run", "model_card"]
+__all__ = [
+    "chart_run",
+    "explain_run",
+    "export_run",
+    "model_card",
+    "run_model_card",
+    "silver_sample",
+]
 
 _PREDICTED = ("prediction", "proba_")
 
@@ -56,6 +63,24 @@ def _silver(root: DataRoot, run_id: str) -> pl.DataFrame:
     if not files:
         raise InputError(f"Run {run_id} has no silver data left under {root.silver(run_id)}.")
     return pl.read_parquet(files)
+
+
+def silver_sample(root: DataRoot, run_id: str, max_rows: int, seed: int = 0) -> pl.DataFrame:
+    """The run's cleaned rows, a seeded sample of ``max_rows`` of them when there are more.
+
+    Raises:
+        InputError: the run has no silver data (yet, or any more).
+    """
+    silver = _silver(root, run_id)
+    return silver if silver.height <= max_rows else silver.sample(max_rows, seed=seed)
+
+
+def run_model_card(root: DataRoot, run_id: str) -> str:
+    """The Markdown model card of a completed run (what its bundle's MODEL_CARD.md holds)."""
+    _, report, model = _completed(root, run_id)
+    errors_path = root.run_dir(run_id) / "errors.json"
+    errors = json.loads(errors_path.read_text()) if errors_path.is_file() else None
+    return model_card(report, model, errors)
 
 
 def explain_run(root: DataRoot, run_id: str, *, sample: int = 100, seed: int = 0) -> dict[str, Any]:

@@ -346,6 +346,7 @@ def run_etl_pipeline(
     target: str | None = None,
     progress: Progress | None = None,
     ingest: IngestOptions | None = None,
+    run_id: str | None = None,
 ) -> EtlRunResult:
     """Ingest, clean and profile ``source`` without training: ``fas-ray etl`` (Ray starts only
     when the data is large enough for the Ray Data engine, see ``EtlOptions.engine``).
@@ -357,13 +358,14 @@ def run_etl_pipeline(
         ingest: ingest options (Excel sheet, scraping bounds).
         target: a target column (original or normalised name), never filled; enables the
             class-imbalance and leakage warnings.
+        run_id: the run's id (default: a new one; the pipeline API picks it up front).
     """
     from fas_ray.distributed import ray_session
 
     say: Progress = progress or (lambda stage, msg: None)
     options = options or EtlOptions()
     root = DataRoot(settings.data_root).ensure()
-    run_id = new_run_id()
+    run_id = run_id or new_run_id()
     manifest = RunManifest.create(
         root.run_dir(run_id),
         run_id=run_id,

@@ -1,12 +1,21 @@
 """The pipeline API: upload data, start runs as Ray jobs, watch them, read their results.
 
 Routes (OpenAPI at ``/docs``):
+    GET    /                            the studio (web page; its assets under /studio/)
     GET    /healthz
+    GET    /studio/config               what the page needs before a token: auth, upload limit
+    GET    /cluster                     data root, Ray address, dashboard, nodes, CPUs, GPUs
     POST   /datasets                    multipart upload (field ``file``) → dataset id + profile
+    GET    /datasets                    uploads, newest first
+    GET    /datasets/{id}               one upload with its profile; /preview, /task?target=
     POST   /runs                        ``RunRequest`` → a run submitted as a Ray job (202)
     GET    /runs                        newest first
     GET    /runs/{run_id}               status, stages, trials done, best score so far
-    GET    /runs/{run_id}/leaderboard | report | profile | shap | errors | explain
+    GET    /runs/{run_id}/leaderboard | report | profile | shap | errors | explain | etl
+    GET    /runs/{run_id}/progress      the search's counts and history (live)
+    GET    /runs/{run_id}/figures       the run's charts as Plotly JSON; /figures/data?kind=
+    GET    /runs/{run_id}/holdout       the first holdout rows with their predictions
+    GET    /runs/{run_id}/model_card    Markdown; /bundle: the run's zip (built on first ask)
     GET    /runs/{run_id}/logs          the job's log
     GET    /runs/{run_id}/artifacts/{name}
     DELETE /runs/{run_id}               cancel (stops the Ray job)
@@ -30,16 +39,20 @@ import threading
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import Field
 from ray import serve
 
-from fas_ray.distributed.jobs import RunJobs
+from fas_ray import __version__
+from fas_ray.charts import DATA_CHARTS, DataChart, data_figure
+from fas_ray.config import ALL_LEARNERS, MISSING_STRATEGIES, LearnerName, MetricName
+from fas_ray.distributed.jobs import RunJobs, cluster_info
 from fas_ray.etl import profile_parquet
 from fas_ray.exceptions import FasRayError, InputError, RunNotFoundError
+from fas_ray.export import export_run, run_model_card, silver_sample
 from fas_ray.ingest import ingest_file
 from fas_ray.manifest import new_run_id
 from fas_ray.service import (
@@ -48,24 +61,41 @@ from fas_ray.service import (
     ScheduleStore,
     artifact_path,
     check_id,
+    dataset_record,
     due,
     entrypoint,
+    holdout_rows,
     job_argv,
+    list_datasets,
     list_run_ids,
     mark_cancel_requested,
     new_dataset_id,
+    preview_rows,
     run_status,
     safe_filename,
+    save_dataset_record,
     settle_manifest,
+    target_task,
     write_submission,
 )
 from fas_ray.storage import DataRoot
 from serve_apps._common import AppArgs, authorise
+from serve_apps.studio import asset, page
 
 __all__ = ["PipelineAPI", "PipelineAppArgs", "build"]
 
 log = logging.getLogger("fas_ray.pipeline_api")
 _CHUNK = 1 << 20
+_CHART_ROWS = 20_000  # data charts on demand draw from a sample this large
+# the page runs only its own scripts and talks only to this origin
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; "
+    "font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+}
+_ASSET_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
 
 
 class PipelineAppArgs(AppArgs):
@@ -94,6 +124,7 @@ class RunPart(StrEnum):
     profile = "profile"
     shap = "shap"
     errors = "errors"
+    etl = "etl"
 
 
 app = FastAPI(
@@ -155,7 +186,8 @@ class PipelineAPI:
             },
         )
         try:
-            self.jobs.submit(run_id, entrypoint(argv), {"target": run.target})
+            kind = "etl" if run.etl_only else "run"
+            self.jobs.submit(run_id, entrypoint(argv), {"target": run.target or "", "kind": kind})
         except FasRayError:
             shutil.rmtree(self.root.run_dir(run_id), ignore_errors=True)  # no orphan record
             raise
@@ -211,6 +243,45 @@ class PipelineAPI:
     def healthz(self) -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def studio(self) -> HTMLResponse:
+        """The studio: one page over this API (its calls carry the token, the page does not)."""
+        return HTMLResponse(page(), headers=_PAGE_HEADERS)
+
+    @app.get("/studio/config")
+    def studio_config(self) -> dict[str, Any]:
+        """What the page needs before it has a token (nothing about the data)."""
+        return {
+            "version": __version__,
+            "auth_required": self.args.api_token is not None,
+            "max_upload_mb": self.args.max_upload_mb,
+            "allow_private_urls": self.args.allow_private_urls,
+        }
+
+    @app.get("/studio/{name}", include_in_schema=False)
+    def studio_asset(self, name: str) -> Response:
+        try:
+            body, media_type = asset(name)
+        except FasRayError as exc:
+            raise _http_error(exc) from None
+        return Response(body, media_type=media_type, headers=_ASSET_HEADERS)
+
+    @app.get("/cluster")
+    def cluster(self, request: Request) -> dict[str, Any]:
+        """The sidebar: data root, Ray (address, dashboard, nodes, CPUs, GPUs), defaults."""
+        self._auth(request)
+        fields = RunRequest.model_fields
+        return {
+            "data_root": str(self.root.root),
+            "ray": cluster_info(self.jobs),
+            "defaults": {k: fields[k].default for k in ("time_budget_s", "seed", "max_trials")},
+            "learners": list(get_args(LearnerName)),
+            "default_learners": list(ALL_LEARNERS),
+            "metrics": list(get_args(MetricName)),
+            "missing_strategies": list(MISSING_STRATEGIES),
+            "data_charts": list(DATA_CHARTS),
+        }
+
     @app.post("/datasets", status_code=201)
     async def upload(self, request: Request) -> dict[str, Any]:
         """Store an uploaded file (multipart field ``file``) as bronze; its id and profile."""
@@ -260,7 +331,7 @@ class PipelineAPI:
         finally:
             await form.close()
         profile = await asyncio.to_thread(profile_parquet, bronze.path)
-        return {
+        record = {
             "dataset_id": dataset_id,
             "bronze_id": bronze.dataset_id,
             "filename": name,
@@ -271,6 +342,48 @@ class PipelineAPI:
             "format": bronze.format,
             "profile": profile.to_json(),
         }
+        saved = save_dataset_record(self.root, {**record, "bronze_path": str(bronze.path)})
+        return {**record, "uploaded_at": dataset_record(self.root, saved.stem)["uploaded_at"]}
+
+    @app.get("/datasets")
+    def datasets(self, request: Request) -> list[dict[str, Any]]:
+        """Uploaded data sets, newest first (rows, columns, format, SHA-256, when)."""
+        self._auth(request)
+        return list_datasets(self.root)
+
+    @app.get("/datasets/{dataset_id}")
+    def dataset(self, dataset_id: str, request: Request) -> dict[str, Any]:
+        """One upload's record with its profile."""
+        self._auth(request)
+        try:
+            record = dataset_record(self.root, dataset_id)
+        except FasRayError as exc:
+            raise _http_error(exc) from None
+        record.pop("bronze_path", None)
+        return record
+
+    @app.get("/datasets/{dataset_id}/preview")
+    def preview(
+        self, dataset_id: str, request: Request, rows: int = Query(20, ge=1, le=500)
+    ) -> dict[str, Any]:
+        """The first rows of an upload, as read (before ETL)."""
+        self._auth(request)
+        try:
+            return preview_rows(dataset_record(self.root, dataset_id), rows)
+        except FasRayError as exc:
+            raise _http_error(exc) from None
+
+    @app.get("/datasets/{dataset_id}/task")
+    async def task(
+        self, dataset_id: str, request: Request, target: str = Query(min_length=1)
+    ) -> dict[str, Any]:
+        """The task a run with ``target`` would get: kind, classes, why, any ambiguity."""
+        self._auth(request)
+        try:
+            record = dataset_record(self.root, dataset_id)
+            return await asyncio.to_thread(target_task, record, target)
+        except FasRayError as exc:
+            raise _http_error(exc) from None
 
     @app.post("/runs", status_code=202)
     def create_run(self, run: RunRequest, request: Request) -> dict[str, Any]:
@@ -327,6 +440,92 @@ class PipelineAPI:
         except FasRayError as exc:
             raise _http_error(exc) from None
         return JSONResponse({"run_id": run_id, "logs": self.jobs.logs(run_id)})
+
+    @app.get("/runs/{run_id}/progress")
+    def progress(self, run_id: str, request: Request) -> Any:
+        """The search's progress: counts, best so far, history of finished configurations."""
+        self._auth(request)
+        try:
+            return self._json_file(run_id, "progress.json")
+        except FasRayError as exc:
+            raise _http_error(exc) from None
+
+    @app.get("/runs/{run_id}/figures")
+    def figures(self, run_id: str, request: Request) -> Response:
+        """Every chart of the run as Plotly JSON, by name."""
+        self._auth(request)
+        try:
+            check_id(run_id, "run id")
+            path = self.root.run_dir(run_id) / "charts" / "figures.json"
+            if not path.is_file():
+                self._json_file(run_id, "charts/figures.json")  # 404 or 409, with the reason
+            return Response(path.read_bytes(), media_type="application/json")
+        except FasRayError as exc:
+            raise _http_error(exc) from None
+
+    @app.get("/runs/{run_id}/figures/data")
+    async def data_chart(
+        self,
+        run_id: str,
+        request: Request,
+        kind: DataChart = Query(),  # noqa: B008
+        columns: str = Query("", description="Comma-separated column names."),
+        color: str | None = Query(None),
+    ) -> Response:
+        """One data chart of the run's cleaned rows (a sample of 20,000 at most)."""
+        self._auth(request)
+        picked = [c for c in columns.split(",") if c]
+
+        def draw() -> str:
+            frame = silver_sample(self.root, run_id, _CHART_ROWS)
+            report = self.root.run_dir(run_id) / "report.json"
+            classes = report.is_file() and bool(
+                json.loads(report.read_text(encoding="utf-8")).get("task", {}).get("classes")
+            )
+            fig = data_figure(frame, kind, picked, color, color_by_value=classes)
+            return str(fig.to_json())
+
+        try:
+            check_id(run_id, "run id")
+            body = await asyncio.to_thread(draw)
+        except FasRayError as exc:
+            raise _http_error(exc) from None
+        return Response(body, media_type="application/json")
+
+    @app.get("/runs/{run_id}/holdout")
+    def holdout(
+        self, run_id: str, request: Request, rows: int = Query(50, ge=1, le=1000)
+    ) -> dict[str, Any]:
+        """The first holdout rows of a finished run, with the model's predictions."""
+        self._auth(request)
+        try:
+            return holdout_rows(self.root, run_id, rows)
+        except FasRayError as exc:
+            raise _http_error(exc) from None
+
+    @app.get("/runs/{run_id}/model_card")
+    async def model_card(self, run_id: str, request: Request) -> Response:
+        """The model card (Markdown) of a completed run."""
+        self._auth(request)
+        try:
+            check_id(run_id, "run id")
+            text = await asyncio.to_thread(run_model_card, self.root, run_id)
+        except FasRayError as exc:
+            raise _http_error(exc) from None
+        return Response(text, media_type="text/markdown; charset=utf-8")
+
+    @app.get("/runs/{run_id}/bundle")
+    async def bundle(self, run_id: str, request: Request) -> FileResponse:
+        """The run's bundle (zip: model, report, charts, holdout, model card)."""
+        self._auth(request)
+        try:
+            check_id(run_id, "run id")
+            path = self.root.run_dir(run_id) / f"{run_id}-bundle.zip"
+            if not path.is_file():
+                path = await asyncio.to_thread(export_run, self.root, run_id)
+        except FasRayError as exc:
+            raise _http_error(exc) from None
+        return FileResponse(path, filename=path.name, media_type="application/zip")
 
     @app.get("/runs/{run_id}/{part}")
     def run_json(self, run_id: str, part: RunPart, request: Request) -> Any:

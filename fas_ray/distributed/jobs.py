@@ -8,6 +8,7 @@ cancels it like ``ray job stop``.
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import ray
@@ -15,7 +16,9 @@ from ray.job_submission import JobStatus, JobSubmissionClient
 
 from fas_ray.exceptions import PipelineError
 
-__all__ = ["RunJobs", "submission_id_for"]
+__all__ = ["AGENT_WAIT_S", "RunJobs", "cluster_info", "submission_id_for"]
+
+AGENT_WAIT_S = 20.0  # how long a submission waits for the job agent of a starting cluster
 
 
 def submission_id_for(run_id: str) -> str:
@@ -76,19 +79,25 @@ class RunJobs:
         Raises:
             PipelineError: the Jobs API refused or could not be reached.
         """
-        try:
-            return str(
-                self.client.submit_job(
-                    entrypoint=entrypoint,
-                    submission_id=submission_id_for(run_id),
-                    metadata={"fas_ray_run_id": run_id, **metadata},
-                    runtime_env={"env_vars": self._env} if self._env else None,
+        deadline = time.monotonic() + AGENT_WAIT_S
+        while True:
+            try:
+                return str(
+                    self.client.submit_job(
+                        entrypoint=entrypoint,
+                        submission_id=submission_id_for(run_id),
+                        metadata={"fas_ray_run_id": run_id, **metadata},
+                        runtime_env={"env_vars": self._env} if self._env else None,
+                    )
                 )
-            )
-        except PipelineError:
-            raise
-        except Exception as exc:  # the SDK raises RuntimeError, requests' errors, ...
-            raise PipelineError(f"The Ray Jobs API did not take run {run_id}: {exc}") from None
+            except PipelineError:
+                raise
+            except Exception as exc:  # the SDK raises RuntimeError, requests' errors, ...
+                # a cluster that just started has no job agent for a few seconds: wait for it
+                if "No available agent" in str(exc) and time.monotonic() < deadline:
+                    time.sleep(1.0)  # polling interval while the agent starts
+                    continue
+                raise PipelineError(f"The Ray Jobs API did not take run {run_id}: {exc}") from None
 
     @staticmethod
     def _record(info: Any) -> dict[str, Any]:
@@ -148,3 +157,37 @@ class RunJobs:
     @staticmethod
     def is_terminal(status: str) -> bool:
         return status in {s.value for s in JobStatus if s.is_terminal()}
+
+
+def cluster_info(jobs: RunJobs | None = None) -> dict[str, Any]:
+    """What the studio's sidebar shows about the Ray this process is connected to: its address,
+    the dashboard URL (from the Jobs API client), the alive nodes and the CPUs / GPUs in all.
+
+    Never raises: a part that cannot be read is ``None``, with the reason in ``error``.
+    """
+    import ray
+
+    out: dict[str, Any] = {
+        "address": None,
+        "dashboard_url": None,
+        "nodes": None,
+        "cpus": None,
+        "gpus": None,
+        "memory_gb": None,
+    }
+    try:
+        if ray.is_initialized():
+            out["address"] = str(ray.get_runtime_context().gcs_address)
+            alive = [n for n in ray.nodes() if n.get("Alive")]
+            total = ray.cluster_resources()
+            out.update(
+                nodes=len(alive),
+                cpus=float(total.get("CPU", 0.0)),
+                gpus=float(total.get("GPU", 0.0)),
+                memory_gb=round(float(total.get("memory", 0.0)) / 2**30, 2),
+            )
+        if jobs is not None:
+            out["dashboard_url"] = str(jobs.client.get_address())
+    except Exception as exc:  # the sidebar shows what it can
+        out["error"] = f"{type(exc).__name__}: {exc}"[:300]
+    return out

@@ -39,6 +39,7 @@ _EXPECTED = {
     "text": "a string",
 }
 _MAX_ERRORS = 50
+MAX_LISTED_CATEGORIES = 200
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,33 @@ class FieldError:
 
 
 def input_schema(builder: FeatureBuilder) -> list[dict[str, Any]]:
-    """The input columns a model needs: name, feature kind, the training dtype, nullable."""
-    return [
-        {
+    """The input columns a model needs: name, feature kind, the training dtype, what a value
+    should look like, the fill value used for a missing one and, for a categorical column,
+    its training categories (the first :data:`MAX_LISTED_CATEGORIES`)."""
+    out = []
+    for spec in builder.columns:
+        column: dict[str, Any] = {
             "name": spec.name,
             "kind": spec.kind,
             "dtype": spec.dtype,
             "expects": _EXPECTED[spec.kind],
+            "fill": _plain(spec.fill),
         }
-        for spec in builder.columns
-    ]
+        if spec.kind == "categorical":
+            column["categories"] = [_plain(c) for c in spec.categories[:MAX_LISTED_CATEGORIES]]
+        out.append(column)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe scalar: numpy scalars as Python ones, NaN as None, others as text."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 def _value_ok(kind: str, value: Any) -> bool:

@@ -37,9 +37,10 @@ import optuna
 from fas_ray.ml._space import suggest_config
 from fas_ray.ml._task import TaskInfo
 
-__all__ = ["ConfigResult", "SearchCoordinator", "Ticket"]
+__all__ = ["HISTORY_LIMIT", "ConfigResult", "SearchCoordinator", "Ticket"]
 
 State = Literal["complete", "pruned", "failed"]
+HISTORY_LIMIT = 5000  # configurations kept in the progress file's history
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ class SearchCoordinator:
         self.stopped = False
         self.progress_path = progress_path
         self._progress_at = 0.0
+        self._history: list[list[Any]] = []
         self._best: ConfigResult | None = None
 
     # ------------------------------------------------------------------ handing out
@@ -226,6 +228,12 @@ class SearchCoordinator:
     def tell(self, result: ConfigResult, oof: np.ndarray | None = None) -> None:
         """Store a configuration's result (and its out-of-fold predictions if it completed)."""
         self._results[result.number] = result
+        if (
+            result.state == "complete"
+            and np.isfinite(result.score)
+            and len(self._history) < HISTORY_LIMIT
+        ):
+            self._history.append([result.number, float(result.score), result.learner])
         if result.state == "complete" and np.isfinite(result.score):
             if self._best is None or result.score > self._best.score:
                 self._best = result
@@ -239,12 +247,15 @@ class SearchCoordinator:
             self._tell_optuna(result)
 
     def progress(self) -> dict[str, Any]:
-        """Counts so far and the best configuration's score and learner."""
+        """Counts so far, the best configuration's score and learner, and ``history``: the
+        completed configurations as ``[number, score, learner]`` in the order they finished
+        (the first :data:`HISTORY_LIMIT`), for a chart that grows while the search runs."""
         best = self._best
         return {
             **self.summary(),
             "best_score": None if best is None else best.score,
             "best_learner": None if best is None else best.learner,
+            "history": list(self._history),
             "updated_at": time.time(),
         }
 

@@ -1,6 +1,15 @@
 """The pipeline API's logic without Ray or HTTP: run requests, run status from the data root,
-safe upload names, and recurring runs. ``serve_apps/pipeline_app.py`` puts it behind FastAPI."""
+safe upload names, uploaded data sets, and recurring runs. ``serve_apps/pipeline_app.py`` puts
+it behind FastAPI."""
 
+from fas_ray.service._datasets import (
+    dataset_record,
+    holdout_rows,
+    list_datasets,
+    preview_rows,
+    save_dataset_record,
+    target_task,
+)
 from fas_ray.service._runs import (
     RunRequest,
     artifact_path,
@@ -25,16 +34,22 @@ __all__ = [
     "ScheduleStore",
     "artifact_path",
     "check_id",
+    "dataset_record",
     "due",
     "entrypoint",
+    "holdout_rows",
     "job_argv",
+    "list_datasets",
     "list_run_ids",
     "mark_cancel_requested",
     "new_dataset_id",
     "next_fire",
+    "preview_rows",
     "read_submission",
     "run_status",
     "safe_filename",
+    "save_dataset_record",
     "settle_manifest",
+    "target_task",
     "write_submission",
 ]

@@ -16,9 +16,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from fas_ray.config import MetricName
+from fas_ray.config import LearnerName, MetricName, MissingStrategy
 from fas_ray.exceptions import InputError, RunNotFoundError
 from fas_ray.manifest import RunManifest, new_run_id, utc_now
 from fas_ray.storage import DataRoot, write_json
@@ -83,13 +83,51 @@ class RunRequest(BaseModel):
 
     dataset_id: str | None = Field(default=None, description="An uploaded data set's id.")
     url: str | None = Field(default=None, description="An http(s) page to scrape and train on.")
-    target: str = Field(min_length=1, max_length=200, description="Column to predict.")
+    target: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Column to predict (required unless etl_only).",
+    )
+    etl_only: bool = Field(
+        default=False, description="Ingest, clean and profile only (fas-ray etl): no training."
+    )
     time_budget_s: float = Field(default=60.0, gt=0, le=86_400, description="Whole-run budget.")
     max_trials: int | None = Field(default=None, ge=1, le=100_000)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
     task: Literal["classification", "regression"] | None = None
     metric: MetricName | None = Field(default=None, description="Search objective.")
+    learners: list[LearnerName] | None = Field(
+        default=None, min_length=1, description="Learners the search may use (default: all)."
+    )
+    missing: MissingStrategy | None = Field(
+        default=None, description="ETL: missing values in every column (default auto)."
+    )
+    missing_columns: dict[str, MissingStrategy] = Field(
+        default_factory=dict, description="ETL: a missing-value strategy per column."
+    )
+    near_duplicates: bool = Field(default=False, description="ETL: remove near-duplicate texts.")
+    lowercase_text: bool = Field(default=False, description="ETL: lower-case text columns.")
     max_pages: int | None = Field(default=None, ge=1, le=10_000, description="Scrape: pages.")
+    sitemap: bool = Field(default=False, description="Scrape: also follow the site's sitemaps.")
+    rate: float | None = Field(default=None, gt=0, le=100, description="Scrape: requests/s.")
+    selector: str | None = Field(
+        default=None, min_length=1, max_length=500, description="Scrape: CSS of repeated rows."
+    )
+    js: Literal["auto", "always", "never"] | None = Field(
+        default=None, description="Scrape: render pages in headless Chromium."
+    )
+    allow_private: bool | None = Field(
+        default=None,
+        description="Scrape private / loopback addresses: only where the server allows it "
+        "(allow_private_urls), which is then the default.",
+    )
+
+    @model_validator(mode="after")
+    def _target_unless_etl(self) -> RunRequest:
+        if not self.etl_only and not self.target:
+            raise ValueError("target is required (the column to predict) unless etl_only is set")
+        return self
 
     @field_validator("dataset_id")
     @classmethod
@@ -128,32 +166,50 @@ class RunRequest(BaseModel):
 def job_argv(
     request: RunRequest, source: str, run_id: str, data_root: Path, allow_private: bool = False
 ) -> list[str]:
-    """The ``fas-ray run`` command line a Ray job runs for ``request``."""
-    argv = [
-        sys.executable,
-        "-m",
-        "fas_ray.cli",
-        "run",
-        source,
-        f"--target={request.target}",  # one token: a target may start with "-"
-        "--time-budget",
-        str(request.time_budget_s),
-        "--seed",
-        str(request.seed),
-        "--run-id",
-        run_id,
-        "--data-root",
-        str(data_root),
-    ]
-    if request.max_trials is not None:
-        argv += ["--max-trials", str(request.max_trials)]
-    if request.task is not None:
-        argv += ["--task", request.task]
-    if request.metric is not None:
-        argv += ["--metric", request.metric]
+    """The ``fas-ray run`` (or, for ``etl_only``, ``fas-ray etl``) command line a Ray job runs
+    for ``request``.
+
+    Raises:
+        InputError: the request asks for private addresses and the server does not allow them.
+    """
+    if request.allow_private and not allow_private:
+        raise InputError(
+            "This server does not scrape private or loopback addresses; start it with "
+            "allow_private_urls: true to allow them."
+        )
+    argv = [sys.executable, "-m", "fas_ray.cli", "etl" if request.etl_only else "run", source]
+    if request.target:
+        argv.append(f"--target={request.target}")  # one token: a target may start with "-"
+    argv += ["--run-id", run_id, "--data-root", str(data_root)]
+    if not request.etl_only:
+        argv += ["--time-budget", str(request.time_budget_s), "--seed", str(request.seed)]
+        if request.max_trials is not None:
+            argv += ["--max-trials", str(request.max_trials)]
+        if request.task is not None:
+            argv += ["--task", request.task]
+        if request.metric is not None:
+            argv += ["--metric", request.metric]
+        if request.learners:
+            argv += ["--learners", ",".join(request.learners)]
+    if request.missing is not None:
+        argv += ["--missing", request.missing]
+    for column, strategy in sorted(request.missing_columns.items()):
+        argv.append(f"--missing-column={column}={strategy}")
+    if request.near_duplicates:
+        argv.append("--near-duplicates")
+    if request.lowercase_text:
+        argv.append("--lowercase-text")
     if request.max_pages is not None:
         argv += ["--max-pages", str(request.max_pages)]
-    if allow_private:
+    if request.sitemap:
+        argv.append("--sitemap")
+    if request.rate is not None:
+        argv += ["--rate", str(request.rate)]
+    if request.selector is not None:
+        argv.append(f"--selector={request.selector}")
+    if request.js is not None:
+        argv += ["--js", request.js]
+    if allow_private and request.allow_private is not False:
         argv.append("--allow-private")
     return argv
 
