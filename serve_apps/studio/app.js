@@ -480,8 +480,11 @@ async function showTask() {
     box.replaceChildren(el("p", { class: "muted" }, "The task is detected when the run starts."));
     return;
   }
+  const source = state.source;
+  const stale = () => $("run-target").value !== target || state.source !== source; // a later pick
   try {
     const task = await api(`/datasets/${encodeURIComponent(state.source.id)}/task?target=${encodeURIComponent(target)}`);
+    if (stale()) return;
     const classes = task.classes && task.classes.length ? ` (${task.classes.length} classes)` : "";
     box.replaceChildren(...[
       el("p", {}, el("strong", {}, `Detected: ${task.subtype} ${task.kind}${classes}`), ` — ${task.reason}`),
@@ -491,7 +494,7 @@ async function showTask() {
       el("ul", { class: "muted" }, (task.notes || []).map((n) => el("li", {}, n))),
     ].filter(Boolean));
   } catch (error) {
-    box.replaceChildren(el("p", { class: "error", role: "alert" }, error.message));
+    if (!stale()) box.replaceChildren(el("p", { class: "error", role: "alert" }, error.message));
   }
 }
 

@@ -44,6 +44,7 @@ class Studio:
     shots: Path
     page: Any
     foreign: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)  # what the page's CSP refused
 
     def view(self, name: str) -> None:
         self.page.get_by_role("button", name=re.compile(rf"^\d {name}$")).click()
@@ -115,6 +116,12 @@ def studio(server: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory) -
                 route.abort()
 
         context.route("**/*", guard)
+
+        def csp(message: Any) -> None:
+            if "Content Security Policy" in message.text:
+                studio.blocked.append(message.text)
+
+        studio.page.on("console", csp)
         studio.page.set_default_timeout(30_000)
         try:
             yield studio
@@ -123,6 +130,7 @@ def studio(server: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory) -
             context.close()
             browser.close()
     assert not studio.foreign, f"the page asked for other origins: {studio.foreign}"
+    assert not studio.blocked, f"the page's CSP refused: {studio.blocked}"
 
 
 def _until(page: Any, ok: str, error: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
@@ -291,6 +299,51 @@ def test_from_a_file_to_a_served_model(studio: Studio, tmp_path: Path) -> None:
     assert probability_columns, expected.columns
     for column in probability_columns:
         assert shown[column.removeprefix("proba_")] == pytest.approx(expected[column][0], abs=1e-6)
+
+
+def test_schedules_are_made_and_removed_from_the_page(studio: Studio) -> None:
+    page = studio.page  # the data set of the flow above is still selected
+    studio.view("AutoML")
+    page.get_by_label("Target column").select_option("target")
+    page.get_by_label("Cron (minute hour day month weekday)").fill("not a cron")
+    page.get_by_role("button", name="Add schedule").click()
+    page.locator("#schedule-error", has_text="cron").wait_for()
+    page.get_by_label("Cron (minute hour day month weekday)").fill("15 4 * * 1")
+    page.get_by_role("button", name="Add schedule").click()
+    row = page.locator("#schedules-table tbody tr", has_text="15 4 * * 1")
+    row.wait_for()
+    row.get_by_role("button", name="Delete").click()
+    expect(row).to_have_count(0)
+
+
+def test_a_failing_run_shows_why(studio: Studio, tmp_path: Path) -> None:
+    page = studio.page
+    csv = tmp_path / "flat.csv"
+    _frame().head(40).with_columns(flat=pl.lit("same")).write_csv(csv)
+    # by keyboard only: focus, Space / Enter / arrow keys
+    page.get_by_role("button", name="1 Ingest").focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Data file").focus()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(csv))
+    page.get_by_role("button", name="Upload", exact=True).focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("Stored flat.csv").wait_for()
+    page.get_by_role("button", name="1 Ingest").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#view-automl:not([hidden])")
+    page.get_by_label("Target column").focus()
+    page.keyboard.press("End")  # the last column: flat
+    expect(page.get_by_label("Target column")).to_have_value("flat")
+    expect(page.locator("#task-info")).to_contain_text("single value")  # said up front
+    page.get_by_role("button", name="Start").focus()
+    page.keyboard.press("Enter")
+    error = page.locator("#progress-error", has_text="failed")
+    error.wait_for(timeout=RUN_TIMEOUT_MS)
+    assert "single value" in error.inner_text()
 
 
 def test_a_scrape_from_the_page(studio: Studio) -> None:
