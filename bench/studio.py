@@ -148,7 +148,7 @@ def _measure(url: str, run_id: str, repeats: int) -> tuple[dict[str, list[float]
             page = context.new_page()
             started = time.perf_counter()
             page.goto(url + "/")
-            page.wait_for_selector("#runs-table tbody button", timeout=60_000)
+            page.wait_for_selector("#runs-table tbody button", state="attached", timeout=60_000)
             times.setdefault("page load", []).append(time.perf_counter() - started)
             if not weight:
                 weight = page.evaluate(
@@ -225,18 +225,19 @@ def main(argv: list[str] | None = None) -> None:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-    own = {n: b for n, b in weight.items() if n != "plotly.min.js"}
+    own = {n: b for n, b in weight.items() if n in ("index.html", "app.js", "style.css")}
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
         f"### Studio: page weight and view times ({stamp})",
         "",
         f"Command: `.venv/bin/python bench/studio.py --rows {args.rows} --trials {args.trials} "
         f"--repeats {args.repeats}`",
-        f"Machine: {os.cpu_count()} CPUs, {platform.platform()}, Chromium "
-        f"{_sh('chromium --version').split()[-1] if _sh('chromium --version') else '?'}; "
+        f"Machine: {os.cpu_count()} CPUs, {platform.platform()}, "
+        f"{_sh('chromium --version') or 'Chromium ?'}; "
         f"a finished run on {args.rows:,} rows ({args.trials} trials, {run_s:.0f} s).",
         "",
-        f"Page weight without plotly.js: **{sum(own.values()) / 1024:.1f} KB** "
+        f"Page weight without plotly.js (the page's own files, as sent): "
+        f"**{sum(own.values()) / 1024:.1f} KB** "
         + "("
         + ", ".join(f"{n} {b / 1024:.1f} KB" for n, b in sorted(own.items()))
         + "); "
