@@ -459,6 +459,7 @@ def _serve(args: argparse.Namespace) -> int:
             "Ctrl+C stops.",
             flush=True,
         )
+        print(f"Open the studio: {url}/", flush=True)
 
     config = Path(args.config) if args.config else None
     serve_apps(settings, args.host, args.port, token, config_path=config, on_ready=ready)

@@ -371,12 +371,10 @@ async function scrape(event) {
   try {
     const run = await api("/runs", { method: "POST", json: { url, etl_only: true, ...options } });
     $("scrape-status").textContent = `Scraping in run ${run.run_id}…`;
-    state.source = { kind: "url", url, options, columns: [], profile: null };
     const done = await waitFor(run.run_id, "scrape-status");
     if (done.status !== "completed") throw new Error(`The scrape ${done.status}: ${done.error || "see the run's logs"}`);
     const profile = await api(`/runs/${run.run_id}/profile`);
-    state.source.profile = profile;
-    state.source.columns = profileColumns(profile);
+    state.source = { kind: "url", url, options, profile, columns: profileColumns(profile) };
     $("scrape-status").textContent = `Scraped ${fmt(profile.rows)} rows, ${profile.columns} columns (run ${run.run_id}).`;
     await selectRun(run.run_id);
     renderProfile();

@@ -211,9 +211,12 @@ def test_from_a_file_to_a_served_model(studio: Studio, tmp_path: Path) -> None:
     studio.view("ETL")
     expect(page.locator("#profile-table tbody tr")).to_have_count(7)
     assert "quality score" in page.locator("#profile-summary").inner_text()
+    page.get_by_label("Missing values in mean radius").select_option("drop")
     page.get_by_role("button", name="Run ETL").click()
     _until(page, "#etl-result-card", "#etl-error")
     assert "300" in page.locator("#etl-result").inner_text()
+    expect(page.locator("#etl-filled tr", has_text="mean_radius")).to_contain_text("drop")
+    page.get_by_label("Missing values in mean radius").select_option("")  # back to the default
     studio.shot("2-etl")
 
     studio.view("AutoML")
@@ -252,6 +255,14 @@ def test_from_a_file_to_a_served_model(studio: Studio, tmp_path: Path) -> None:
     page.get_by_label("Chart", exact=True).first.select_option("distribution")
     page.get_by_role("button", name="Draw").click()
     page.locator("#chart-data .main-svg").first.wait_for()
+    expect(page.locator("#chart-data .gtitle")).to_contain_text("mean_radius")
+    page.get_by_label("Chart", exact=True).first.select_option("correlation")
+    page.get_by_role("button", name="Draw").click()  # one column: a clear error
+    expect(page.locator("#data-chart-error")).to_be_visible()
+    page.locator("#chart-columns input").first.uncheck()  # none: every numeric column
+    page.get_by_role("button", name="Draw").click()
+    expect(page.locator("#chart-data .gtitle")).to_contain_text("orrelation")
+    expect(page.locator("#data-chart-error")).to_be_hidden()
     page.locator("#chart-model .main-svg").first.wait_for()
     studio.shot("5-visualize")
 
@@ -263,6 +274,10 @@ def test_from_a_file_to_a_served_model(studio: Studio, tmp_path: Path) -> None:
     with zipfile.ZipFile(bundle) as zf:
         assert zf.testzip() is None
         assert "model/model.pkl" in zf.namelist() and "MODEL_CARD.md" in zf.namelist()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="report", exact=True).click()
+    report = json.loads(Path(info.value.path()).read_text())
+    assert report["model_id"] in page.locator("#endpoint").inner_text()
     page.locator("#model-card h2").first.wait_for()
     page.get_by_role("button", name="Predict").click()
     result = page.locator("#predict-result", has_text="P(")
@@ -344,6 +359,21 @@ def test_a_failing_run_shows_why(studio: Studio, tmp_path: Path) -> None:
     error = page.locator("#progress-error", has_text="failed")
     error.wait_for(timeout=RUN_TIMEOUT_MS)
     assert "single value" in error.inner_text()
+
+
+def test_a_run_is_cancelled_from_the_page(studio: Studio) -> None:
+    page = studio.page
+    studio.view("Ingest")
+    page.locator("#datasets-table tbody tr", has_text="cells.csv").get_by_role("button").click()
+    expect(page.locator("#preview-name")).to_contain_text("cells.csv")
+    studio.view("AutoML")
+    page.get_by_label("Target column").select_option("target")
+    page.get_by_label("Time", exact=True).check()
+    page.get_by_label("Seconds").fill("120")
+    page.get_by_role("button", name="Start").click()
+    page.locator("#progress-facts .badge", has_text="running").wait_for(timeout=RUN_TIMEOUT_MS)
+    page.get_by_role("button", name="Cancel the run").click()
+    page.locator("#progress-error", has_text="cancelled").wait_for(timeout=RUN_TIMEOUT_MS)
 
 
 def test_a_scrape_from_the_page(studio: Studio) -> None:
