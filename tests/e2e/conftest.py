@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import yaml
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
 FAS_RAY = str(Path(sys.executable).with_name("fas-ray"))
@@ -90,3 +97,58 @@ def breast_cancer_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
 def diabetes_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
     frame = load_diabetes(as_frame=True).frame
     return _run(tmp_path_factory.mktemp("diabetes"), "diabetes", frame, 16, "--metric", "rmse")
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[str], log: Path, deadline_s: float) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"fas-ray serve exited early:\n{log.read_text()}")
+        try:
+            if all(
+                httpx.get(f"{url}{path}", timeout=2).status_code == 200
+                for path in ("/healthz", "/models/healthz")
+            ):
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)  # polling interval while waiting on the condition above
+    raise AssertionError(f"fas-ray serve did not become healthy in time:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def serving(base: Path, token: str, **pipeline_args: Any) -> Iterator[tuple[str, Path]]:
+    """A real ``fas-ray serve`` (token required) on ``base/data`` with the repository's Serve
+    config, the pipeline app's arguments updated by ``pipeline_args``; yields (URL, data root)
+    once both apps answer, and stops it (SIGINT, then SIGKILL) afterwards."""
+    root = base / "data"
+    repo = Path(__file__).resolve().parents[2]
+    config = yaml.safe_load((repo / "serve_apps" / "config.yaml").read_text())
+    for app in config["applications"]:
+        if app["name"] == "pipeline":
+            app["args"].update(pipeline_args)
+    config_path = base / "serve.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    port = free_port()
+    log = base / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [FAS_RAY, "serve", "--port", str(port), "--data-root", str(root)]
+            + ["--config", str(config_path)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "FAS_RAY_API_TOKEN": token},
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log, deadline_s=180)
+        yield url, root
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

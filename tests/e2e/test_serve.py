@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,10 +22,9 @@ import httpx
 import numpy as np
 import polars as pl
 import pytest
-import yaml
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 
-from tests.e2e.conftest import FAS_RAY, cli, free_port
+from tests.e2e.conftest import FAS_RAY, cli, serving
 
 pytestmark = pytest.mark.slow
 
@@ -43,58 +41,14 @@ class Server:
     client: httpx.Client
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[str], log: Path, deadline_s: float) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"fas-ray serve exited early:\n{log.read_text()}")
-        try:
-            if all(
-                httpx.get(f"{url}{path}", timeout=2).status_code == 200
-                for path in ("/healthz", "/models/healthz")
-            ):
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)  # polling interval while waiting on the condition above
-    raise AssertionError(f"fas-ray serve did not become healthy in time:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    base = tmp_path_factory.mktemp("serve")
-    root = base / "data"
-    config = yaml.safe_load((REPO / "serve_apps" / "config.yaml").read_text())
-    for app in config["applications"]:
-        if app["name"] == "pipeline":
-            app["args"].update(max_upload_mb=1, schedule_tick_s=1)
-    config_path = base / "serve.yaml"
-    config_path.write_text(yaml.safe_dump(config))
-    port = free_port()
-    log = base / "serve.log"
-    env = {**os.environ, "FAS_RAY_API_TOKEN": TOKEN}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [FAS_RAY, "serve", "--port", str(port), "--data-root", str(root)]
-            + ["--config", str(config_path)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log, deadline_s=180)
+    with serving(tmp_path_factory.mktemp("serve"), TOKEN, max_upload_mb=1, schedule_tick_s=1) as (
+        url,
+        root,
+    ):
         with httpx.Client(base_url=url, headers=AUTH, timeout=60) as client:
             yield Server(url, root, client)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def _csv(frame: Any) -> bytes:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,12 +20,10 @@ from typing import Any
 
 import polars as pl
 import pytest
-import yaml
 from sklearn.datasets import load_breast_cancer
 
 from fas_ray.ingest.scrape._browser import CHROMIUM_ARGS, chromium_path
-from tests.e2e.conftest import FAS_RAY, cli, free_port
-from tests.e2e.test_serve import _wait_healthy
+from tests.e2e.conftest import cli, serving
 from tests.unit.scrape._site import TABLE_PAGES, Site
 
 pytestmark = pytest.mark.slow
@@ -57,36 +53,8 @@ class Studio:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     base = tmp_path_factory.mktemp("studio")
-    root = base / "data"
-    config = yaml.safe_load((REPO / "serve_apps" / "config.yaml").read_text())
-    for app in config["applications"]:
-        if app["name"] == "pipeline":
-            app["args"].update(max_upload_mb=2, allow_private_urls=True)
-    config_path = base / "serve.yaml"
-    config_path.write_text(yaml.safe_dump(config))
-    port = free_port()
-    log = base / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [FAS_RAY, "serve", "--port", str(port), "--data-root", str(root)]
-            + ["--config", str(config_path)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "FAS_RAY_API_TOKEN": TOKEN},
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log, deadline_s=180)
+    with serving(base, TOKEN, max_upload_mb=2, allow_private_urls=True) as (url, root):
         yield url, root
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -345,6 +313,7 @@ def test_a_failing_run_shows_why(studio: Studio, tmp_path: Path) -> None:
     page.get_by_role("button", name="Upload", exact=True).focus()
     page.keyboard.press("Enter")
     page.get_by_text("Stored flat.csv").wait_for()
+    expect(page.locator("#run-target option[value=flat]")).to_have_count(1)  # targets refilled
     page.get_by_role("button", name="1 Ingest").focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
