@@ -6,7 +6,8 @@
 >>> automl.leaderboard(); automl.save("model.fasray")               # doctest: +SKIP
 >>> again = fas_ray.load("model.fasray")                            # doctest: +SKIP
 
-``fit`` detects the task, builds features on the rows it is given, searches (learner,
+``fit`` detects the task, builds features on the rows it is given (missing values filled
+inside each CV fold from its training rows), searches (learner,
 hyperparameters) with one Optuna study shared by Ray Tune workers (or in this process with
 ``use_ray=False``), builds a Caruana ensemble of the best configurations' out-of-fold
 predictions when it beats the best single one, calibrates probabilities when that lowers the
@@ -29,7 +30,7 @@ import polars as pl
 from fas_ray.config import ALL_LEARNERS, Settings
 from fas_ray.etl import ColumnType
 from fas_ray.exceptions import ConfigError, InputError, PipelineError
-from fas_ray.features import FeatureBuilder, estimator_options, to_polars
+from fas_ray.features import FeatureBuilder, FoldFill, estimator_options, to_polars
 from fas_ray.ml import (
     FittedModel,
     TaskInfo,
@@ -219,7 +220,9 @@ class AutoML:
                     f"cross-validation needs at least {2 * n_folds}."
                 )
             builder = FeatureBuilder(target=target, types=dict(types or {})).fit(df)
-            X = builder.transform(df)
+            # missing values stay NaN: each CV fold fills them from its training rows
+            X = builder.transform(df, fill=False)
+            fold_fill = builder.fold_fill()
             y = encode_target(task, df[target])
             time_column = (
                 time_order_column(df, types, target) if task.family == "time_series" else None
@@ -247,7 +250,9 @@ class AutoML:
             first = portfolio(self.learners, task)
             defaults = [default_config(n, task) for n in _LIBRARY_DEFAULTS if n in self.learners]
             first[1:1] = [c for c in defaults if c not in first]
-            search = self._search(X, y, task, folds, metric, budget, first, storage_path, options)
+            search = self._search(
+                X, y, task, folds, metric, budget, first, storage_path, options, fold_fill
+            )
             rec.detail = {
                 "configs": search.counts,
                 "completed": len(search.trials),
@@ -340,19 +345,41 @@ class AutoML:
         first: list[dict[str, Any]],
         storage_path: str | Path | None,
         options: dict[str, dict[str, Any]],
+        fold_fill: FoldFill | None = None,
     ) -> SearchResult:
         """The search; when a time budget ended before any configuration finished (a tiny
         budget, a loaded machine), the first portfolio configuration is cross-validated to the
         end in this process, so ``fit`` returns a model, late, instead of none."""
         try:
             return self._search_with(
-                X, y, task, folds, metric, budget, self.max_trials, first, storage_path, options
+                X,
+                y,
+                task,
+                folds,
+                metric,
+                budget,
+                self.max_trials,
+                first,
+                storage_path,
+                options,
+                fold_fill=fold_fill,
             )
         except PipelineError:
             if budget is None or not first:
                 raise
         found = self._search_with(
-            X, y, task, folds, metric, None, 1, first[:1], storage_path, options, use_ray=False
+            X,
+            y,
+            task,
+            folds,
+            metric,
+            None,
+            1,
+            first[:1],
+            storage_path,
+            options,
+            use_ray=False,
+            fold_fill=fold_fill,
         )
         found.errors.append("the time budget ended before any configuration finished; the first")
         found.errors[-1] += " portfolio configuration was cross-validated past the budget"
@@ -372,6 +399,7 @@ class AutoML:
         options: dict[str, dict[str, Any]],
         *,
         use_ray: bool | None = None,
+        fold_fill: FoldFill | None = None,
     ) -> SearchResult:
         fixed = _LARGE_DATA_FIXED if X.size > _LARGE_CELLS else {}
         if self.use_ray if use_ray is None else use_ray:
@@ -401,6 +429,7 @@ class AutoML:
                     options_by_learner=options,
                     fixed=fixed,
                     progress_path=self._progress_path,
+                    fold_fill=fold_fill,
                 )
         start = time.perf_counter()
         coordinator = SearchCoordinator(
@@ -415,7 +444,15 @@ class AutoML:
             progress_path=self._progress_path,
         )
         search_in_process(
-            coordinator, X, y, task, folds, self.seed, options_by_learner=options, metric=metric
+            coordinator,
+            X,
+            y,
+            task,
+            folds,
+            self.seed,
+            options_by_learner=options,
+            metric=metric,
+            fold_fill=fold_fill,
         )
         coordinator.flush_progress()
         return search_result(

@@ -549,7 +549,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="STRATEGY",
         help="missing values in every column: "
         + ", ".join(MISSING_STRATEGIES)
-        + " (default auto: median for numbers, mode otherwise)",
+        + " (default auto: median for numbers, mode otherwise; fas-ray run keeps them for"
+        " the model, which fills them inside each CV fold)",
     )
     etl.add_argument(
         "--missing-column",

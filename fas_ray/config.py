@@ -113,8 +113,9 @@ class EtlOptions(BaseModel):
 
     Args:
         missing: strategy for missing values in every column: ``auto`` (median for numbers, mode
-            otherwise), ``drop`` (drop the row), ``fill_mean``, ``fill_median``, ``fill_mode`` or
-            ``keep``.
+            otherwise; in a training run, keep: the model fills them from its training rows
+            inside each CV fold, after the holdout split), ``drop`` (drop the row),
+            ``fill_mean``, ``fill_median``, ``fill_mode`` or ``keep``.
         missing_per_column: strategies for single columns (normalised names), overriding
             ``missing``.
         infer_types: infer column types and convert numeric, boolean and date text.

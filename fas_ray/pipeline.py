@@ -385,6 +385,16 @@ def run_etl_pipeline(
     return EtlRunResult(run_id, silver, etl, profile, manifest.path, dict(manifest.artifacts))
 
 
+def training_etl(options: EtlOptions) -> EtlOptions:
+    """The ETL options of a training run: ``missing="auto"`` keeps missing values (columns
+    with their own strategy keep it), so the model fills them from its training rows, inside
+    each CV fold, after the holdout split; a fill from every row would let the holdout (and
+    each validation fold) shape its own features."""
+    if options.missing != "auto":
+        return options
+    return options.model_copy(update={"missing": "keep"})
+
+
 def run_budget_s(spec: RunSpec) -> float | None:
     """The seconds a run of ``spec`` must keep to: its ``time_budget_s``, unless only
     ``max_trials`` was given (then ``None``: the post-fit stages run at full size, as before
@@ -506,7 +516,7 @@ def run_pipeline(
 
         with ray_session(settings) as where:
             etl, silver, profile = _stage_etl_and_profile(
-                manifest, root, bronze, target, spec.etl, where, say
+                manifest, root, bronze, target, training_etl(spec.etl), where, say
             )
             types = {k: ColumnType.from_json(v) for k, v in etl.schema.items()}
 

@@ -22,6 +22,7 @@ from ray import tune
 from ray.tune import RunConfig, TuneConfig, Tuner
 from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
+from fas_ray.features import FoldFill
 from fas_ray.ml import TaskInfo
 from fas_ray.ml._metrics import objective_name
 from fas_ray.search import (
@@ -66,6 +67,7 @@ def _worker(
     prefetch: bool,
     options_by_learner: dict[str, dict[str, Any]],
     metric: str | None = None,
+    fold_fill: FoldFill | None = None,
 ) -> None:
     slot = config["slot"]
     name = f"w{slot['worker']}"
@@ -108,6 +110,7 @@ def _worker(
                     worker=name,
                     learner_options=options if result_wants_gpu(t) else None,
                     options_by_learner=options_by_learner,
+                    fold_fill=fold_fill,
                 )
             ),
             daemon=True,
@@ -158,12 +161,15 @@ def run_search(
     fixed: dict[str, Any] | None = None,
     options_by_learner: dict[str, dict[str, Any]] | None = None,
     progress_path: str | None = None,
+    fold_fill: FoldFill | None = None,
 ) -> SearchResult:
     """Search for the configuration with the best mean CV ``metric`` (a loss is minimised:
     the result's scores are ``neg_<metric>``, higher is better).
 
     With ``max_trials`` the search is deterministic (see :class:`SearchCoordinator`); it stops
     at ``max_trials`` configurations or after ``time_budget_s`` seconds, whichever comes first.
+    With ``fold_fill``, ``X`` holds missing values as NaN and each fold fills them from its
+    training rows (:class:`~fas_ray.features.FoldFill`).
 
     Raises:
         PipelineError: no configuration completed.
@@ -209,6 +215,7 @@ def run_search(
             prefetch=max_trials is None,
             options_by_learner=options_by_learner or {},
             metric=metric,
+            fold_fill=fold_fill,
         ),
         resources=_slot_resources,  # type: ignore[arg-type]
     )

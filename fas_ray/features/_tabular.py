@@ -10,6 +10,10 @@ among the training ones), which LightGBM splits as categories, the linear and ML
 one-hot encode and the other tree learners split as numbers (:func:`estimator_options`);
 datetimes as year, month, day, day of week and hour; free text as TF-IDF columns
 ``<column>__tfidf__<term>`` (:mod:`fas_ray.features._text`).
+
+Cross-validation fills per fold instead: ``transform(..., fill=False)`` keeps missing values
+as NaN and :meth:`FeatureBuilder.fold_fill` fills them from each fold's training rows
+(:mod:`fas_ray.features._folds`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from fas_ray.etl import (
     standardise_text,
 )
 from fas_ray.exceptions import InputError
+from fas_ray.features._folds import FoldFill
 from fas_ray.features._text import fit_tfidf, is_free_text, terms_per_column, tfidf_matrix
 
 __all__ = ["ColumnSpec", "FeatureBuilder", "estimator_options", "to_polars"]
@@ -178,9 +183,29 @@ class FeatureBuilder:
             )
         return self
 
-    def transform(self, data: Any) -> np.ndarray:
+    def fold_fill(self) -> FoldFill:
+        """What fills a ``transform(..., fill=False)`` matrix per CV fold (:class:`FoldFill`):
+        the positions of number, boolean and category columns."""
+        medians: list[int] = []
+        integers: list[int] = []
+        modes: list[int] = []
+        categorical: list[int] = []
+        start = 0
+        for spec in self.columns:
+            if spec.kind == "numeric":
+                medians.append(start)
+                if "int" in spec.dtype.lower():
+                    integers.append(start)
+            elif spec.kind == "boolean":
+                modes.append(start)
+            elif spec.kind == "categorical":
+                categorical.append(start)
+            start += len(spec.feature_names())
+        return FoldFill(tuple(medians), tuple(integers), tuple(modes), tuple(categorical))
+
+    def transform(self, data: Any, *, fill: bool = True) -> np.ndarray:
         """The float feature matrix of ``data``; unknown categories become -1, missing values
-        the training fill values.
+        the training fill values (with ``fill=False`` they stay NaN, for :meth:`fold_fill`).
 
         Raises:
             InputError: a required column is missing or cannot be read as its training type.
@@ -191,13 +216,15 @@ class FeatureBuilder:
             raise InputError(
                 f"The input lacks the column(s) {', '.join(missing)} the model was trained on."
             )
-        numbers = _numeric_block(df, [s for s in self.columns if s.kind in _NUMBER_KINDS])
+        numbers = _numeric_block(
+            df, [s for s in self.columns if s.kind in _NUMBER_KINDS], fill=fill
+        )
         blocks: list[np.ndarray] = []
         for spec in self.columns:
             if spec.name in numbers:
                 blocks.append(numbers[spec.name])
             else:
-                blocks.append(_encode(df[spec.name], spec))
+                blocks.append(_encode(df[spec.name], spec, fill=fill))
         return np.column_stack(blocks) if blocks else np.empty((df.height, 0))
 
     def _fit_text(self, df: pl.DataFrame) -> None:
@@ -244,7 +271,9 @@ def _normalised(df: pl.DataFrame) -> pl.DataFrame:
 _NUMBER_KINDS = ("numeric", "boolean")
 
 
-def _numeric_block(df: pl.DataFrame, specs: list[ColumnSpec]) -> dict[str, np.ndarray]:
+def _numeric_block(
+    df: pl.DataFrame, specs: list[ColumnSpec], *, fill: bool = True
+) -> dict[str, np.ndarray]:
     """Every numeric / boolean column encoded in one polars query (what :func:`_encode` does
     per column, without a query per column: a one-row prediction is ~10x faster); on a cast
     error, nothing, so that :func:`_encode` names the column that failed."""
@@ -253,7 +282,7 @@ def _numeric_block(df: pl.DataFrame, specs: list[ColumnSpec]) -> dict[str, np.nd
     exprs = []
     for spec in specs:
         col = pl.col(spec.name).cast(pl.Float64, strict=True).fill_nan(None)
-        if spec.fill is not None:
+        if fill and spec.fill is not None:
             col = col.fill_null(float(spec.fill))
         exprs.append(col.alias(spec.name))
     try:
@@ -263,19 +292,20 @@ def _numeric_block(df: pl.DataFrame, specs: list[ColumnSpec]) -> dict[str, np.nd
     return {spec.name: matrix[:, i : i + 1] for i, spec in enumerate(specs)}
 
 
-def _encode(series: pl.Series, spec: ColumnSpec) -> np.ndarray:
+def _encode(series: pl.Series, spec: ColumnSpec, *, fill: bool = True) -> np.ndarray:
     try:
         if spec.kind in ("numeric", "boolean"):
             col = series.cast(pl.Float64, strict=True)
             col = col.fill_nan(None)
-            if spec.fill is not None:
+            if fill and spec.fill is not None:
                 col = col.fill_null(float(spec.fill))
             return col.to_numpy().astype(np.float64).reshape(-1, 1)
         if spec.kind == "text":
             return tfidf_matrix(spec.vectorizer, series)
         if spec.kind == "categorical":
             col = series.cast(pl.String, strict=True)
-            if spec.fill is not None:
+            missing = None if fill else col.is_null().to_numpy()
+            if fill and spec.fill is not None:
                 col = col.fill_null(spec.fill)
             mapping = pl.DataFrame(
                 {"_v": spec.categories, "_i": np.arange(len(spec.categories), dtype=np.float64)},
@@ -284,7 +314,11 @@ def _encode(series: pl.Series, spec: ColumnSpec) -> np.ndarray:
             joined = pl.DataFrame({"_v": col}).join(
                 mapping, on="_v", how="left", maintain_order="left"
             )
-            return joined["_i"].fill_null(-1.0).to_numpy().reshape(-1, 1)
+            codes = joined["_i"].fill_null(-1.0).to_numpy()
+            if missing is not None:
+                codes = codes.copy()
+                codes[missing] = np.nan
+            return codes.reshape(-1, 1)
         col = series
         if col.dtype == pl.Date:
             col = col.cast(pl.Datetime)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 
+from fas_ray.features._folds import FoldFill
 from fas_ray.ml._metrics import score
 from fas_ray.ml._task import TaskInfo
 from fas_ray.ml.learners import get_learner
@@ -135,6 +136,7 @@ def run_folds(
     report: Report = _never,
     deadline: float | None = None,
     early_stopping: bool = True,
+    fold_fill: FoldFill | None = None,
 ) -> FoldRun:
     """The one cross-validation loop: the search's trials, :func:`cross_val_score` and the
     benchmarks all run it.
@@ -150,6 +152,9 @@ def run_folds(
             stops here (``stopped="pruned"``).
         deadline: ``time.time()`` after which no new fold starts (``stopped="deadline"``).
         options: extra keyword arguments for the learner's ``make_estimator``.
+        fold_fill: fills ``X``'s missing values and forgets categories from each fold's
+            training rows (``X`` from ``FeatureBuilder.transform(..., fill=False)``); None:
+            ``X`` is used as it is.
 
     Raises:
         Whatever the estimator raises: callers decide whether a failing configuration is an
@@ -165,17 +170,21 @@ def run_folds(
             run.stopped = "deadline"
             break
         est = impl.make_estimator(params, task, seed, n_jobs=n_jobs, **(options or {}))
+        if fold_fill is not None:
+            X_train, X_valid = fold_fill.apply(X, train_idx, valid_idx)
+        else:
+            X_train, X_valid = X[train_idx], X[valid_idx]
         if fit_early is not None:
-            rounds = fit_early(est, X[train_idx], y[train_idx], X[valid_idx], y[valid_idx])
+            rounds = fit_early(est, X_train, y[train_idx], X_valid, y[valid_idx])
             run.iterations.append(int(rounds))
         else:
-            est.fit(X[train_idx], y[train_idx])
+            est.fit(X_train, y[train_idx])
         proba = None
         if n_classes:
-            proba = full_proba(est, est.predict_proba(X[valid_idx]), n_classes)
+            proba = full_proba(est, est.predict_proba(X_valid), n_classes)
             pred = None
         else:
-            pred = np.asarray(est.predict(X[valid_idx]), dtype=np.float64)
+            pred = np.asarray(est.predict(X_valid), dtype=np.float64)
         run.fold_scores.append(score(task, y[valid_idx], pred, proba, metric))
         oof[valid_idx] = proba if proba is not None else pred
         if i + 1 < len(folds) and report(i + 1, float(np.mean(run.fold_scores))):
@@ -196,6 +205,7 @@ def cross_val_score(
     return_oof: bool = False,
     metric: str | None = None,
     options: dict[str, Any] | None = None,
+    fold_fill: FoldFill | None = None,
 ) -> CVResult:
     """Mean and spread of the search objective over ``folds`` (:func:`run_folds`).
 
@@ -203,10 +213,21 @@ def cross_val_score(
         return_oof: keep the out-of-fold predictions in ``CVResult.oof`` (for ensembling
             and calibration).
         metric: the metric (default: the task's primary one); losses are negated.
+        fold_fill: per-fold fill values (see :func:`run_folds`).
     """
     start = time.perf_counter()
     run = run_folds(
-        learner, params, X, y, task, folds, seed, metric=metric, n_jobs=n_jobs, options=options
+        learner,
+        params,
+        X,
+        y,
+        task,
+        folds,
+        seed,
+        metric=metric,
+        n_jobs=n_jobs,
+        options=options,
+        fold_fill=fold_fill,
     )
     arr = np.asarray(run.fold_scores)
     elapsed = time.perf_counter() - start

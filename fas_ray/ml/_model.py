@@ -192,6 +192,8 @@ def fit_bagged(
     on all rows (AutoGluon's bagging).
 
     ``members``' ``n_estimators`` (the rounds a search kept) caps each boosting fold model.
+    Each fold's missing values are filled from its training rows, as in the search
+    (:class:`~fas_ray.features.FoldFill`); predictions use the fill values of all rows.
     The estimator is a :class:`VotingEnsemble` of ``len(members) * len(folds)`` models, each
     member's weight shared by its folds; ``learner`` is the member's learner for one member.
 
@@ -204,21 +206,23 @@ def fit_bagged(
     if not kept or not folds:
         raise ValueError("Bagging needs a member with a positive weight and at least one fold.")
     builder = FeatureBuilder(target=task.target, types=dict(types or {})).fit(train)
-    X = builder.transform(train)
+    X = builder.transform(train, fill=False)
+    fold_fill = builder.fold_fill()
+    fold_matrices = [fold_fill.apply(X, train_idx, valid_idx) for train_idx, valid_idx in folds]
     y = encode_target(task, train[task.target])
     total = sum(w for _, w in kept)
     estimators, shares = [], []
     for (learner, params), weight in kept:
         impl = get_learner(learner)
         fit_early = getattr(impl, "fit_early_stopping", None)
-        for train_idx, valid_idx in folds:
+        for (train_idx, valid_idx), (X_train, X_valid) in zip(folds, fold_matrices, strict=True):
             est = impl.make_estimator(
                 params, task, seed, n_jobs=n_jobs, **estimator_options(learner, builder)
             )
             if fit_early is not None:
-                fit_early(est, X[train_idx], y[train_idx], X[valid_idx], y[valid_idx])
+                fit_early(est, X_train, y[train_idx], X_valid, y[valid_idx])
             else:
-                est.fit(X[train_idx], y[train_idx])
+                est.fit(X_train, y[train_idx])
             estimators.append(est)
             shares.append(weight / total / len(folds))
     n_classes = len(task.classes) if task.is_classification else None

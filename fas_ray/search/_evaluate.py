@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from fas_ray.features._folds import FoldFill
 from fas_ray.ml._cv import FoldRun, run_folds
 from fas_ray.ml._space import split_config
 from fas_ray.ml._task import TaskInfo
@@ -40,6 +41,7 @@ def evaluate_config(
     worker: str = "",
     learner_options: dict[str, Any] | None = None,
     options_by_learner: dict[str, dict[str, Any]] | None = None,
+    fold_fill: FoldFill | None = None,
 ) -> tuple[ConfigResult, np.ndarray | None]:
     """CV of ``ticket.config`` by :func:`~fas_ray.ml._cv.run_folds`; never raises for a
     failing estimator (state ``failed``).
@@ -52,6 +54,8 @@ def evaluate_config(
         learner_options: extra keyword arguments for ``make_estimator`` (e.g. ``device``).
         options_by_learner: more keyword arguments per learner name (e.g. the linear
             learner's ``categorical`` columns, from ``fas_ray.features.estimator_options``).
+        fold_fill: fills missing values from each fold's training rows (``X`` built with
+            ``fill=False``; see :class:`~fas_ray.features.FoldFill`).
 
     A boosting learner stops early on each validation fold; the result's ``params`` then hold
     the rounds to refit with on all rows (``n_estimators``).
@@ -79,6 +83,7 @@ def evaluate_config(
             options=options,
             report=on_fold,
             deadline=deadline,
+            fold_fill=fold_fill,
         )
         result.fold_scores = run.fold_scores
         if run.stopped:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from fas_ray.features._folds import FoldFill
 from fas_ray.ml._task import TaskInfo
 from fas_ray.search._coordinator import SearchCoordinator, Ticket
 from fas_ray.search._evaluate import Folds, evaluate_config
@@ -28,6 +29,7 @@ def search_in_process(
     n_jobs: int = 1,
     options_by_learner: dict[str, dict[str, Any]] | None = None,
     metric: str | None = None,
+    fold_fill: FoldFill | None = None,
 ) -> SearchCoordinator:
     """Evaluate configurations until the coordinator's budget or deadline ends; returns it."""
     while True:
@@ -51,5 +53,6 @@ def search_in_process(
             deadline=coordinator.deadline,
             worker="local",
             options_by_learner=options_by_learner,
+            fold_fill=fold_fill,
         )
         coordinator.tell(result, oof)

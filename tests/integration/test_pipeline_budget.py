@@ -37,6 +37,10 @@ def test_a_spent_budget_sizes_down_every_later_stage_and_writes_every_artifact(
 ) -> None:
     X, y = make_classification(n_samples=6_000, n_features=8, n_informative=5, random_state=0)
     frame = pl.DataFrame({f"x{i}": X[:, i] for i in range(8)}).with_columns(target=y)
+    # 5 % of x0 missing: ETL's auto strategy keeps them for the model (it fills per CV fold)
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) % 20 == 0).then(None).otherwise(pl.col("x0")).alias("x0")
+    )
     csv = tmp_path / "data.csv"
     frame.write_csv(csv)
     spec = RunSpec(
@@ -80,6 +84,10 @@ def test_a_spent_budget_sizes_down_every_later_stage_and_writes_every_artifact(
     assert details["charts"]["budget"]["notes"] == notes[2:]
     for name in ("gold_holdout", "errors", "shap", "charts", "model", "report", "leaderboard"):
         assert Path(result.artifacts[name]).exists(), name
+    silver = pl.read_parquet(result.artifacts["silver"])
+    assert silver["x0"].null_count() == 300, "a training run's ETL leaves the fill to the model"
+    etl = json.loads(Path(result.artifacts["etl_summary"]).read_text())
+    assert etl["strategies"]["x0"] == "keep" and not etl["filled"]
     shap = json.loads(Path(result.artifacts["shap"]).read_text())
     errors = json.loads(Path(result.artifacts["errors"]).read_text())
     assert shap["rows"] == 10 and errors["sampled_rows"] == 1_000

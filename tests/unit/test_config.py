@@ -112,3 +112,15 @@ def test_etl_engine_auto_picks_local_for_small_parquet() -> None:
     assert EtlOptions(engine="local").engine_for(1 << 40) == "local"
     with pytest.raises(ValueError, match="engine"):
         EtlOptions(engine="spark")  # type: ignore[arg-type]
+
+
+def test_a_training_run_keeps_missing_values_for_the_model() -> None:
+    from fas_ray.config import EtlOptions
+    from fas_ray.pipeline import training_etl
+
+    auto = EtlOptions(missing_per_column={"city": "drop"})
+    kept = training_etl(auto)
+    assert kept.missing == "keep" and kept.strategy_for("city") == "drop"
+    assert kept.strategy_for("price") == "keep"
+    chosen = EtlOptions(missing="fill_median")
+    assert training_etl(chosen) is chosen
