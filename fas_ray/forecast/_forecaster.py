@@ -1,0 +1,324 @@
+"""``Forecaster``: every candidate backtested on each series, the best (or a combination of
+the best) kept, future values forecast with conformal intervals.
+
+>>> fc = Forecaster(time="month", target="sales", horizon=12).fit(frame)  # doctest: +SKIP
+>>> fc.leaderboard(); fc.predict()                                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from fas_ray.exceptions import ConfigError, InputError
+from fas_ray.features import to_polars
+from fas_ray.forecast._backtest import (
+    Backtest,
+    Combination,
+    backtest,
+    combine,
+    conformal_widths,
+    interval_coverage,
+    origins,
+)
+from fas_ray.forecast._models import Candidate, candidates
+from fas_ray.forecast._series import (
+    Frequency,
+    Series,
+    default_horizon,
+    future_times,
+    prepare_series,
+    season_lengths,
+)
+
+__all__ = ["Forecaster", "SeriesFit"]
+
+_MIN_TRAIN = 4  # points the oldest backtest window trains on, at least
+_BUDGET_SHARE = 0.9  # of the time budget, for the backtests; the rest forecasts
+
+
+@dataclass
+class SeriesFit:
+    """What was learned on one series."""
+
+    key: Any
+    history: np.ndarray
+    last_time: pl.Series
+    season: int
+    chosen: Combination
+    members: list[Candidate]
+    forecast: np.ndarray
+    widths: dict[int, np.ndarray]
+    coverage: dict[int, float | None]
+    results: list[Backtest] = field(default_factory=list)
+    tried: list[Combination] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class Forecaster:
+    """Forecasts of one target over time, for one series or one per ``key`` value.
+
+    Args:
+        time: the time column (dates, datetimes, ISO text, or years as integers).
+        target: the numeric column to forecast.
+        key: a column naming each series of a panel (None: one series).
+        horizon: steps to forecast (default: from the frequency, e.g. 12 for monthly data,
+            shortened for short series; the report states it).
+        season_length: the seasonal cycle in steps (default: from the frequency, when the
+            history holds two cycles).
+        folds: backtest windows (at least 3), each ``horizon`` steps long.
+        levels: prediction-interval levels in percent.
+        time_budget: seconds for ``fit``; slow candidates that would start after it are
+            skipped (the baselines always run).
+        allow_naive: a series too short to backtest gets the seasonal naive forecast (with a
+            note) instead of an error.
+    """
+
+    def __init__(
+        self,
+        time: str,
+        target: str,
+        key: str | None = None,
+        *,
+        horizon: int | None = None,
+        season_length: int | None = None,
+        folds: int = 3,
+        levels: Sequence[int] = (80, 95),
+        time_budget: float | None = 60.0,
+        allow_naive: bool = False,
+    ) -> None:
+        if horizon is not None and horizon < 1:
+            raise ConfigError(f"horizon must be at least 1, got {horizon}.")
+        if season_length is not None and season_length < 1:
+            raise ConfigError(f"season_length must be at least 1, got {season_length}.")
+        if folds < 3:
+            raise ConfigError(f"folds must be at least 3 (rolling-origin backtest), got {folds}.")
+        if any(not 0 < level < 100 for level in levels):
+            raise ConfigError(f"levels are percentages between 0 and 100, got {list(levels)}.")
+        if time_budget is not None and not time_budget > 0:
+            raise ConfigError(f"time_budget must be positive, got {time_budget}.")
+        self.time = time
+        self.target = target
+        self.key = key
+        self.horizon = horizon
+        self.season_length = season_length
+        self.folds = folds
+        self.levels = tuple(sorted(int(level) for level in levels))
+        self.time_budget = time_budget
+        self.allow_naive = allow_naive
+        self.frequency_: Frequency | None = None
+        self.horizon_: int = 0
+        self.fits_: list[SeriesFit] = []
+        self.fit_seconds_: float = 0.0
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, data: Any) -> Forecaster:
+        """Backtest every candidate on every series and keep each series' best.
+
+        Raises:
+            InputError: the columns, times or values cannot make a series, or a series is
+                too short for the horizon (unless ``allow_naive``).
+        """
+        started = time.perf_counter()
+        series, freq = prepare_series(to_polars(data), self.time, self.target, self.key)
+        shortest = min(len(s) for s in series)
+        horizon = self.horizon or default_horizon(freq, shortest, self.folds)
+        deadline = (
+            time.time() + _BUDGET_SHARE * self.time_budget if self.time_budget is not None else None
+        )
+        self.frequency_, self.horizon_ = freq, horizon
+        self.fits_ = [self._fit_one(s, freq, horizon, deadline) for s in series]
+        self.fit_seconds_ = time.perf_counter() - started
+        return self
+
+    def _fit_one(
+        self, series: Series, freq: Frequency, horizon: int, deadline: float | None
+    ) -> SeriesFit:
+        y = series.values
+        needed = self.folds * horizon + _MIN_TRAIN
+        seasons = [self.season_length] if self.season_length else season_lengths(freq, len(y))
+        m = seasons[0]
+        label = "The series" if series.key is None else f"The series '{series.key}'"
+        if len(y) < needed:
+            if not self.allow_naive:
+                raise InputError(
+                    f"{label} has {len(y)} points; a horizon of {horizon} with {self.folds} "
+                    f"backtest windows needs at least {needed}. Lower the horizon, add history, "
+                    "or allow the seasonal naive forecast (allow_naive=True, --allow-naive)."
+                )
+            return self._naive_only(series, m, horizon, needed)
+        results = []
+        for candidate in candidates(seasons, len(y) - self.folds * horizon):
+            late = None if candidate.kind == "baseline" else deadline
+            results.append(backtest(candidate, y, horizon, self.folds, m, deadline=late))
+        chosen, tried = combine(results, y, horizon, self.folds, m)
+        by_name = {c.name: c for c in candidates(seasons, len(y))}
+        members = [by_name[name] for name in chosen.members]
+        forecast = chosen.apply([c.forecast(y, horizon) for c in members])
+        errors = self._backtest_errors(results, chosen, y, horizon)
+        widths = {level: conformal_widths(errors, level / 100) for level in self.levels}
+        coverage = {level: interval_coverage(errors, level / 100) for level in self.levels}
+        return SeriesFit(
+            series.key,
+            y,
+            series.times[-1:],
+            m,
+            chosen,
+            members,
+            forecast,
+            widths,
+            coverage,
+            results,
+            tried,
+            list(series.notes),
+        )
+
+    def _backtest_errors(
+        self, results: list[Backtest], chosen: Combination, y: np.ndarray, horizon: int
+    ) -> np.ndarray:
+        """The chosen forecast's errors ``(windows, horizon)`` in the backtest."""
+        by_name = {r.name: r for r in results}
+        rows = []
+        for i, origin in enumerate(origins(len(y), horizon, self.folds)):
+            forecast = chosen.apply([by_name[name].forecasts[i] for name in chosen.members])
+            rows.append(y[origin : origin + horizon] - forecast)
+        return np.vstack(rows)
+
+    def _naive_only(self, series: Series, m: int, horizon: int, needed: int) -> SeriesFit:
+        candidate = Candidate("seasonal_naive", "baseline", season=m)
+        y = series.values
+        chosen = Combination((candidate.name,), "single", {})
+        note = (
+            f"{len(y)} points, fewer than the {needed} a backtest of {self.folds} windows of "
+            f"{horizon} needs: the seasonal naive forecast, untested, without intervals"
+        )
+        return SeriesFit(
+            series.key,
+            y,
+            series.times[-1:],
+            m,
+            chosen,
+            [candidate],
+            candidate.forecast(y, horizon),
+            {},
+            {},
+            notes=[*series.notes, note],
+        )
+
+    # ------------------------------------------------------------------ use
+    def _fitted(self) -> list[SeriesFit]:
+        if not self.fits_:
+            raise ConfigError("This Forecaster is not fitted yet; call fit(data) first.")
+        return self.fits_
+
+    def predict(self, horizon: int | None = None) -> pl.DataFrame:
+        """The next ``horizon`` steps (default: the fitted horizon) of every series: the time,
+        the forecast and ``lo_<level>`` / ``hi_<level>`` bounds (and the key column).
+
+        Beyond the fitted horizon the points are forecast again from the whole history and
+        the intervals widen with the square root of the step (a note in :meth:`report`).
+        """
+        fits = self._fitted()
+        freq = self.frequency_
+        assert freq is not None
+        h = horizon or self.horizon_
+        if h < 1:
+            raise ConfigError(f"horizon must be at least 1, got {h}.")
+        frames = []
+        for fit in fits:
+            if h <= len(fit.forecast):
+                point = fit.forecast[:h]
+            else:
+                point = fit.chosen.apply([c.forecast(fit.history, h) for c in fit.members])
+            columns: dict[str, Any] = {
+                self.time: future_times(fit.last_time, freq, h),
+                "forecast": point,
+            }
+            for level, width in fit.widths.items():
+                w = _extend(width, h)
+                columns[f"lo_{level}"] = point - w
+                columns[f"hi_{level}"] = point + w
+            frame = pl.DataFrame(columns)
+            if self.key is not None:
+                frame = frame.select(pl.lit(fit.key).alias(self.key), pl.all())
+            frames.append(frame)
+        return pl.concat(frames, how="diagonal_relaxed")
+
+    def leaderboard(self) -> pl.DataFrame:
+        """Every candidate and combination on every series, best backtest MASE first."""
+        rows = []
+        for fit in self._fitted():
+            for r in fit.results:
+                rows.append(
+                    {
+                        "series": None if fit.key is None else str(fit.key),
+                        "model": r.name,
+                        **{k: r.scores.get(k) for k in ("mase", "smape", "rmse", "mae")},
+                        "seconds": round(r.seconds, 3),
+                        "chosen": fit.chosen.name == r.name,
+                        "error": r.error or None,
+                    }
+                )
+            for combo in fit.tried:
+                if combo.how != "single":
+                    rows.append(
+                        {
+                            "series": None if fit.key is None else str(fit.key),
+                            "model": combo.name,
+                            **{k: combo.scores.get(k) for k in ("mase", "smape", "rmse", "mae")},
+                            "seconds": 0.0,
+                            "chosen": fit.chosen.name == combo.name,
+                            "error": None,
+                        }
+                    )
+        frame = pl.DataFrame(rows, infer_schema_length=None)
+        return frame.sort(["series", "mase"], nulls_last=True)
+
+    def report(self) -> dict[str, Any]:
+        """The frequency, horizon, season, the chosen model and its backtest per series."""
+        fits = self._fitted()
+        assert self.frequency_ is not None
+        return {
+            "frequency": self.frequency_.describe(),
+            "horizon": self.horizon_,
+            "folds": self.folds,
+            "seconds": round(self.fit_seconds_, 2),
+            "series": [
+                {
+                    "key": None if fit.key is None else str(fit.key),
+                    "points": len(fit.history),
+                    "season": fit.season,
+                    "model": fit.chosen.name,
+                    "backtest": fit.chosen.scores,
+                    "seasonal_naive_mase": next(
+                        (
+                            r.scores["mase"]
+                            for r in fit.results
+                            if r.name == "seasonal_naive" and r.ok
+                        ),
+                        None,
+                    ),
+                    "interval_coverage": fit.coverage,
+                    "notes": fit.notes,
+                }
+                for fit in fits
+            ],
+        }
+
+
+def _extend(width: np.ndarray, h: int) -> np.ndarray:
+    """``width`` for steps ``1..h``: beyond its length, the last width grown with sqrt(step)."""
+    if h <= len(width):
+        return width[:h]
+    steps = np.arange(len(width) + 1, h + 1, dtype=np.float64)
+    grown = width[-1] * np.sqrt(steps / len(width))
+    return np.concatenate([width, grown])
+
+
+def _score_of(results: list[Backtest], name: str) -> float | None:
+    return next((r.scores["mase"] for r in results if r.name == name and r.ok), None)

@@ -1,0 +1,140 @@
+"""Forecasting candidates: the baselines (naive, seasonal naive, drift) and statsforecast's
+automatic statistical models (AutoETS, AutoTheta, AutoARIMA, MSTL).
+
+Every candidate is a :class:`Candidate`: a name and a function from a history (float64 array)
+and a horizon to that many point forecasts. Fitting happens inside the call, so a backtest is
+a loop over origins and a candidate pickles as its settings alone.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fas_ray.exceptions import ConfigError
+
+__all__ = ["Candidate", "candidates", "naive", "seasonal_naive", "drift"]
+
+Forecast = Callable[[np.ndarray, int], np.ndarray]
+
+
+def naive(y: np.ndarray, h: int) -> np.ndarray:
+    """The last value, repeated."""
+    return np.full(h, float(y[-1]))
+
+
+def seasonal_naive(y: np.ndarray, h: int, m: int) -> np.ndarray:
+    """The last full season, repeated (naive when the history is shorter than ``m``)."""
+    if m <= 1 or len(y) < m:
+        return naive(y, h)
+    season = y[-m:]
+    return np.asarray([season[i % m] for i in range(h)], dtype=np.float64)
+
+
+def drift(y: np.ndarray, h: int) -> np.ndarray:
+    """The line through the first and last values, continued."""
+    if len(y) < 2:
+        return naive(y, h)
+    slope = (float(y[-1]) - float(y[0])) / (len(y) - 1)
+    return float(y[-1]) + slope * np.arange(1, h + 1, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One forecasting method with its settings.
+
+    Args:
+        name: the leaderboard's name (``seasonal_naive``, ``auto_ets``, ...).
+        kind: ``baseline`` or ``statistical``.
+        method: the statsforecast model's class name, for the statistical ones.
+        season: the season length it uses (1: none); MSTL takes ``seasons``.
+        seasons: every seasonal cycle (MSTL).
+        min_points: the shortest history it forecasts from.
+    """
+
+    name: str
+    kind: str
+    method: str = ""
+    season: int = 1
+    seasons: tuple[int, ...] = ()
+    min_points: int = 1
+
+    def forecast(self, y: np.ndarray, h: int) -> np.ndarray:
+        """``h`` point forecasts after history ``y``."""
+        y = np.asarray(y, dtype=np.float64)
+        if len(y) < self.min_points:
+            raise ValueError(f"{self.name} needs {self.min_points} points, got {len(y)}.")
+        if self.name == "naive":
+            return naive(y, h)
+        if self.name == "seasonal_naive":
+            return seasonal_naive(y, h, self.season)
+        if self.name == "drift":
+            return drift(y, h)
+        model = _statsforecast(self)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = model.forecast(y=y, h=h)["mean"]
+        out = np.asarray(out, dtype=np.float64)
+        if out.shape != (h,) or not np.all(np.isfinite(out)):
+            raise ValueError(f"{self.name} gave no finite forecast.")
+        return out
+
+
+def _statsforecast(c: Candidate) -> Any:
+    try:
+        from statsforecast import models
+    except ImportError:  # pragma: no cover - a dependency of fas-ray
+        raise ConfigError(
+            "Forecasting needs statsforecast; install it with pip install statsforecast."
+        ) from None
+    if c.method == "AutoETS":
+        return models.AutoETS(season_length=c.season)
+    if c.method == "AutoTheta":
+        return models.AutoTheta(season_length=c.season)
+    if c.method == "AutoARIMA":
+        return models.AutoARIMA(season_length=c.season)
+    if c.method == "MSTL":
+        return models.MSTL(
+            season_length=list(c.seasons), trend_forecaster=models.AutoETS(model="ZZN")
+        )
+    raise ConfigError(f"Unknown forecasting method '{c.method}'.")
+
+
+def candidates(seasons: list[int], n_points: int) -> list[Candidate]:
+    """The candidates for a series of ``n_points`` with seasonal cycles ``seasons`` (``[1]``:
+    none), cheapest first: the baselines, then AutoETS, AutoTheta, AutoARIMA and, with two
+    cycles or more, MSTL.
+
+    Example:
+        >>> [c.name for c in candidates([12], 100)]
+        ['naive', 'seasonal_naive', 'drift', 'auto_ets', 'auto_theta', 'auto_arima']
+    """
+    m = seasons[0]
+    out = [
+        Candidate("naive", "baseline"),
+        Candidate("seasonal_naive", "baseline", season=m),
+        Candidate("drift", "baseline", min_points=2),
+    ]
+    # ETS fits a season only up to 24 steps; longer cycles go to Theta, ARIMA and MSTL
+    ets_m = m if m <= 24 else 1
+    out += [
+        Candidate("auto_ets", "statistical", "AutoETS", season=ets_m, min_points=max(4, 2 * ets_m)),
+        Candidate("auto_theta", "statistical", "AutoTheta", season=m, min_points=max(4, 2 * m)),
+        Candidate("auto_arima", "statistical", "AutoARIMA", season=m, min_points=max(8, 2 * m)),
+    ]
+    if len(seasons) >= 2:
+        out.append(
+            Candidate(
+                "mstl",
+                "statistical",
+                "MSTL",
+                season=m,
+                seasons=tuple(seasons),
+                min_points=2 * max(seasons) + 1,
+            )
+        )
+    return [c for c in out if c.min_points <= n_points]
