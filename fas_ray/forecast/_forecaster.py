@@ -153,11 +153,12 @@ class Forecaster:
                 )
             return self._naive_only(series, m, horizon, needed)
         results = []
-        for candidate in candidates(seasons, len(y) - self.folds * horizon):
+        daily = freq.unit == "day" and freq.n == 1
+        for candidate in candidates(seasons, len(y) - self.folds * horizon, daily):
             late = None if candidate.kind == "baseline" else deadline
             results.append(backtest(candidate, y, horizon, self.folds, m, deadline=late))
         chosen, tried = combine(results, y, horizon, self.folds, m)
-        by_name = {c.name: c for c in candidates(seasons, len(y))}
+        by_name = {c.name: c for c in candidates(seasons, len(y), daily)}
         members = [by_name[name] for name in chosen.members]
         forecast = chosen.apply([c.forecast(y, horizon) for c in members])
         errors = self._backtest_errors(results, chosen, y, horizon)

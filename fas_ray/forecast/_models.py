@@ -1,5 +1,6 @@
-"""Forecasting candidates: the baselines (naive, seasonal naive, drift) and statsforecast's
-automatic statistical models (AutoETS, AutoTheta, AutoARIMA, MSTL).
+"""Forecasting candidates: the baselines (naive, seasonal naive, drift), LightGBM on lagged
+changes (:mod:`fas_ray.forecast._lags`) and statsforecast's automatic statistical models
+(AutoETS, AutoTheta, AutoARIMA, MSTL).
 
 Every candidate is a :class:`Candidate`: a name and a function from a history (float64 array)
 and a horizon to that many point forecasts. Fitting happens inside the call, so a backtest is
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from fas_ray.exceptions import ConfigError
+from fas_ray.forecast._lags import LagFeatures, lag_forecast
 
 __all__ = ["Candidate", "candidates", "naive", "seasonal_naive", "drift"]
 
@@ -49,7 +51,7 @@ class Candidate:
 
     Args:
         name: the leaderboard's name (``seasonal_naive``, ``auto_ets``, ...).
-        kind: ``baseline`` or ``statistical``.
+        kind: ``baseline``, ``learned`` (boosting on lags) or ``statistical``.
         method: the statsforecast model's class name, for the statistical ones.
         season: the season length it uses (1: none); MSTL takes ``seasons``.
         seasons: every seasonal cycle (MSTL).
@@ -62,6 +64,7 @@ class Candidate:
     season: int = 1
     seasons: tuple[int, ...] = ()
     min_points: int = 1
+    daily: bool = False  # boosting on lags: add a week, two and a month of lags
 
     def forecast(self, y: np.ndarray, h: int) -> np.ndarray:
         """``h`` point forecasts after history ``y``."""
@@ -74,6 +77,8 @@ class Candidate:
             return seasonal_naive(y, h, self.season)
         if self.name == "drift":
             return drift(y, h)
+        if self.name == "lightgbm_lags":
+            return lag_forecast(y, h, LagFeatures.for_season(self.season, len(y), self.daily))
         model = _statsforecast(self)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -104,20 +109,28 @@ def _statsforecast(c: Candidate) -> Any:
     raise ConfigError(f"Unknown forecasting method '{c.method}'.")
 
 
-def candidates(seasons: list[int], n_points: int) -> list[Candidate]:
+def candidates(seasons: list[int], n_points: int, daily: bool = False) -> list[Candidate]:
     """The candidates for a series of ``n_points`` with seasonal cycles ``seasons`` (``[1]``:
-    none), cheapest first: the baselines, then AutoETS, AutoTheta, AutoARIMA and, with two
-    cycles or more, MSTL.
+    none), cheapest first: the baselines, LightGBM on lags, then AutoETS, AutoTheta,
+    AutoARIMA and, with two cycles or more, MSTL; each only where the history is long enough.
 
     Example:
-        >>> [c.name for c in candidates([12], 100)]
-        ['naive', 'seasonal_naive', 'drift', 'auto_ets', 'auto_theta', 'auto_arima']
+        >>> [c.name for c in candidates([12], 100)]  # doctest: +NORMALIZE_WHITESPACE
+        ['naive', 'seasonal_naive', 'drift', 'lightgbm_lags', 'auto_ets', 'auto_theta',
+         'auto_arima']
     """
     m = seasons[0]
     out = [
         Candidate("naive", "baseline"),
         Candidate("seasonal_naive", "baseline", season=m),
         Candidate("drift", "baseline", min_points=2),
+        Candidate(
+            "lightgbm_lags",
+            "learned",
+            season=m,
+            min_points=LagFeatures.for_season(m, n_points, daily).reach + 11,
+            daily=daily,
+        ),
     ]
     # ETS fits a season only up to 24 steps; longer cycles go to Theta, ARIMA and MSTL
     ets_m = m if m <= 24 else 1

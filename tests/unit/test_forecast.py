@@ -156,9 +156,31 @@ def test_known_answers_of_the_baselines() -> None:
 
 def test_candidates_follow_the_history_length() -> None:
     names = [c.name for c in candidates([7, 365], 700)]
-    assert names == ["naive", "seasonal_naive", "drift", "auto_ets", "auto_theta", "auto_arima"]
+    assert names == [
+        "naive",
+        "seasonal_naive",
+        "drift",
+        "lightgbm_lags",
+        "auto_ets",
+        "auto_theta",
+        "auto_arima",
+    ]
     assert "mstl" in [c.name for c in candidates([7, 365], 1000)]
     assert [c.name for c in candidates([12], 10)] == ["naive", "seasonal_naive", "drift"]
+
+
+def test_boosting_on_lagged_changes_follows_a_trend() -> None:
+    """Trees on levels would stay flat at the highest level seen; on changes they climb."""
+    rng = np.random.default_rng(0)
+    t = np.arange(80, dtype=np.float64)
+    y = 5.0 + 3.0 * t + rng.normal(scale=0.5, size=80)
+    (boost,) = [c for c in candidates([1], 80) if c.name == "lightgbm_lags"]
+    forecast = boost.forecast(y, 10)
+    expected = 5.0 + 3.0 * np.arange(80, 90)
+    assert np.max(np.abs(forecast - expected)) < 6.0
+    assert forecast[-1] > y.max() + 20  # beyond every level in the history
+    with pytest.raises(ValueError, match="needs"):
+        boost.forecast(y[:12], 3)
 
 
 @dataclass(frozen=True)
