@@ -38,7 +38,7 @@ _UNITS: dict[str, tuple[str, float]] = {
 # seasonal cycles per unit, shortest first (daily data: a week, then a year)
 _SEASONS: dict[str, tuple[int, ...]] = {
     "second": (60,),
-    "minute": (60, 1440),
+    "minute": (60, 1440, 10080),
     "hour": (24, 168),
     "day": (7, 365),
     "week": (52,),
@@ -46,9 +46,9 @@ _SEASONS: dict[str, tuple[int, ...]] = {
     "quarter": (4,),
     "year": (),
 }
-_HORIZONS = {
+_HORIZONS = {  # in units; sub-hourly data: a day's steps, at most 48
     "second": 60,
-    "minute": 60,
+    "minute": 1440,
     "hour": 24,
     "day": 14,
     "week": 13,
@@ -158,7 +158,8 @@ def season_lengths(freq: Frequency, n_points: int) -> list[int]:
         >>> season_lengths(Frequency("hour"), 24 * 30)
         [24, 168]
     """
-    cycles = [s // freq.n for s in _SEASONS[freq.unit] if s % freq.n == 0 and s // freq.n > 1]
+    steps = [s // freq.n for s in _SEASONS[freq.unit] if s % freq.n == 0]
+    cycles = [s for s in steps if s >= 4]  # a cycle of 2 or 3 steps is noise, not a season
     fitting = [s for s in cycles if 2 * s <= n_points]
     return fitting or [1]
 
@@ -167,6 +168,8 @@ def default_horizon(freq: Frequency, n_points: int, folds: int = 3) -> int:
     """A horizon for the frequency (a day of hours, two weeks of days, a year of months, ...),
     shortened so that ``folds`` backtest windows leave half the history to train on."""
     wanted = max(1, _HORIZONS[freq.unit] // freq.n)
+    if freq.unit == "minute":
+        wanted = min(wanted, 48)
     return max(1, min(wanted, n_points // (2 * folds)))
 
 

@@ -166,6 +166,8 @@ def test_candidates_follow_the_history_length() -> None:
         "auto_arima",
     ]
     assert "mstl" in [c.name for c in candidates([7, 365], 1000)]
+    assert [c.season for c in candidates([24, 168], 1600) if c.name == "auto_arima"] == [1]
+    assert [c.season for c in candidates([24], 500) if c.name == "auto_arima"] == [24]
     assert [c.name for c in candidates([12], 10)] == ["naive", "seasonal_naive", "drift"]
 
 
