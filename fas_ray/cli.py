@@ -1,6 +1,7 @@
 """The ``fas-ray`` command.
 
     fas-ray run PATH|URL --target COL [--time-budget S] [--max-trials N] [--seed N]
+    fas-ray run PATH --target COL --horizon H [--time-column COL] [--series-id COL]   forecast
     fas-ray ingest PATH|URL       store the bronze layer only; print id, rows, columns, hash
     fas-ray scrape URL [--sitemap] [--max-pages N] [--rate R] [--selector CSS] [--js MODE]
     fas-ray demo                  the pipeline on scikit-learn's breast_cancer
@@ -9,6 +10,7 @@
     fas-ray runs                  runs under the data root
     fas-ray models                registered models
     fas-ray predict --model ID INPUT --out OUTPUT
+    fas-ray predict --model ID --horizon H --out OUTPUT   a forecast model's next H steps
     fas-ray explain RUN_ID        recompute SHAP values and the error analysis of a run
     fas-ray charts RUN_ID         rebuild a run's charts (HTML page + PNG)
     fas-ray export RUN_ID [--out FILE.zip]   the run's bundle: model, report, charts, card
@@ -194,6 +196,7 @@ def _learners(value: str | None) -> tuple[str, ...] | None:
 
 def _run(args: argparse.Namespace, source: str | None = None) -> int:
     from fas_ray.budget import Budget, process_started_at
+    from fas_ray.forecast_run import FORECAST_STAGES
     from fas_ray.pipeline import STAGES, run_budget_s, run_pipeline
 
     spec = RunSpec.create(
@@ -203,6 +206,10 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
         max_trials=args.max_trials,
         seed=args.seed,
         task=args.task,
+        horizon=args.horizon,
+        time_column=args.time_column,
+        series_id=args.series_id,
+        allow_naive=args.allow_naive or None,
         metric=args.metric,
         learners=_learners(args.learners),
         etl=_etl_options(args),
@@ -213,10 +220,50 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
     run_id = _new_run_id(args)
     # the budget counts from the process start: interpreter, imports and Ray start included
     budget = Budget(run_budget_s(spec), start=process_started_at())
+    stages = FORECAST_STAGES if spec.is_forecast else STAGES
     result = run_pipeline(
-        spec, _settings(args), progress=_progress(STAGES), run_id=run_id, budget=budget
+        spec, _settings(args), progress=_progress(stages), run_id=run_id, budget=budget
     )
     report = result.report
+    if spec.is_forecast:
+        _print_forecast(report)
+    else:
+        _print_run(report)
+    print("\nStage timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in report["timings"].items()))
+    if budget.bounded:
+        print(f"\nTime budget: {budget.total_s:.0f} s, {budget.elapsed():.1f} s used so far")
+        for note in report["budget_notes"]:
+            print(f"  - {note}")
+    print("\nArtifacts:")
+    for name, path in result.artifacts.items():
+        print(f"  {name:<13} {path}")
+    print(f"\nrun id:   {result.run_id}")
+    print(f"model id: {result.model_id}")
+    return 0
+
+
+def _print_forecast(report: dict[str, Any]) -> None:
+    fc = report["forecast"]
+    print(f"\nBacktest ({fc['folds']} windows of {fc['horizon']} {fc['frequency']} steps):")
+    rows = [
+        {k: r.get(k) for k in ("series", "model", "mase", "smape", "rmse", "seconds", "chosen")}
+        for r in report["leaderboard"][:15]
+    ]
+    _print_table(rows, ["series", "model", "mase", "smape", "rmse", "seconds", "chosen"])
+    for s in fc["series"]:
+        label = "" if s["key"] is None else f" '{s['key']}'"
+        cover = ", ".join(
+            f"{level} %: {value:.0%}" for level, value in s["interval_coverage"].items() if value
+        )
+        print(
+            f"\nSeries{label}: {s['model']}"
+            + (f"; interval coverage in backtest {cover}" if cover else "")
+        )
+        for note in s["notes"]:
+            print(f"  - {note}")
+
+
+def _print_run(report: dict[str, Any]) -> None:
     print(
         f"\nLeaderboard (CV {report['metric']}, best {min(10, len(report['leaderboard']))} "
         f"of {report['search']['trials']} trials):"
@@ -235,17 +282,6 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
     print("\nHoldout metrics:")
     for name, value in report["holdout_metrics"].items():
         print(f"  {name:<20} {value:.4f}")
-    print("\nStage timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in report["timings"].items()))
-    if budget.bounded:
-        print(f"\nTime budget: {budget.total_s:.0f} s, {budget.elapsed():.1f} s used so far")
-        for note in report["budget_notes"]:
-            print(f"  - {note}")
-    print("\nArtifacts:")
-    for name, path in result.artifacts.items():
-        print(f"  {name:<13} {path}")
-    print(f"\nrun id:   {result.run_id}")
-    print(f"model id: {result.model_id}")
-    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -414,14 +450,29 @@ def _models(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     import polars as pl
 
+    from fas_ray.forecast import Forecaster
     from fas_ray.ingest import read_table
     from fas_ray.pipeline import registry_for
-    from fas_ray.storage import DataRoot, atomic_write_text, write_parquet_atomic
+    from fas_ray.storage import DataRoot
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(f"The output '{out}' must end in .csv or .parquet.")
     model = registry_for(DataRoot(_settings(args).data_root)).load(args.model)
+    if isinstance(model, Forecaster):
+        if args.input:
+            raise InputError(
+                f"{args.model} is a forecast model: it forecasts from its own history; drop "
+                "INPUT and give --horizon H."
+            )
+        result = model.predict(horizon=args.horizon)
+        _write_table(result, out)
+        print(f"{result.height} forecast rows from {args.model} written to {out}")
+        return 0
+    if not args.input:
+        raise InputError("predict needs INPUT, the rows to predict (any supported file).")
+    if args.horizon:
+        raise InputError(f"--horizon is for forecast models; {args.model} predicts rows.")
     frame = pl.from_arrow(read_table(args.input))
     assert isinstance(frame, pl.DataFrame)
     result = pl.DataFrame({"prediction": model.predict(frame).tolist()})
@@ -430,12 +481,18 @@ def _predict(args: argparse.Namespace) -> int:
         result = result.with_columns(
             [pl.Series(f"proba_{c}", proba[:, i]) for i, c in enumerate(model.classes_)]
         )
+    _write_table(result, out)
+    print(f"{result.height} predictions from {args.model} written to {out}")
+    return 0
+
+
+def _write_table(result: Any, out: Path) -> None:
+    from fas_ray.storage import atomic_write_text, write_parquet_atomic
+
     if out.suffix.lower() == ".csv":
         atomic_write_text(out, result.write_csv())
     else:
         write_parquet_atomic(result, out)
-    print(f"{result.height} predictions from {args.model} written to {out}")
-    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -490,8 +547,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     budget.add_argument(
         "--task",
-        choices=("classification", "regression"),
-        help="force the task instead of detecting it from the target",
+        choices=("classification", "regression", "forecast"),
+        help="force the task instead of detecting it from the target; forecast: the target's "
+        "future values over a time column",
+    )
+    budget.add_argument(
+        "--horizon",
+        type=int,
+        metavar="H",
+        help="forecast: steps ahead (implies --task forecast; default from the frequency)",
+    )
+    budget.add_argument(
+        "--time-column", metavar="COL", help="forecast: the time column (default: the first date)"
+    )
+    budget.add_argument(
+        "--series-id", metavar="COL", help="forecast: a column naming each series of a panel"
+    )
+    budget.add_argument(
+        "--allow-naive",
+        action="store_true",
+        help="forecast: a series too short to backtest gets the seasonal naive forecast",
     )
     budget.add_argument(
         "--metric",
@@ -659,8 +734,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", parents=[common], help="predict a file with a registered model")
     p.add_argument("--model", required=True, metavar="ID", help="registered model id")
-    p.add_argument("input", metavar="INPUT", help="rows to predict (any supported file)")
+    p.add_argument("input", nargs="?", metavar="INPUT", help="rows to predict (any supported file)")
     p.add_argument("--out", required=True, metavar="OUTPUT", help="output .csv or .parquet")
+    p.add_argument(
+        "--horizon", type=int, metavar="H", help="forecast models: steps ahead (no INPUT)"
+    )
     p.set_defaults(func=_predict)
 
     p = sub.add_parser(

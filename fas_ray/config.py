@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -200,7 +200,13 @@ class RunSpec(BaseModel):
         learners: learners the search may choose from.
         shap_sample: rows used to compute SHAP values (importance, summary chart).
         chart_png: render each chart as a PNG too (headless Chromium), besides the HTML page.
-        task: force ``classification`` or ``regression`` instead of detecting it.
+        task: force ``classification`` or ``regression`` instead of detecting it, or
+            ``forecast``: the target's future values over time (:mod:`fas_ray.forecast`).
+        horizon: steps to forecast (``task="forecast"``, which it implies; default from the
+            frequency).
+        time_column: the forecast's time column (default: the first date or time column).
+        series_id: a column naming each series of a panel (forecast; default: one series).
+        allow_naive: forecast a series too short to backtest by seasonal naive, with a note.
         metric: what the search optimises (``roc_auc``, ``log_loss``, ``accuracy``,
             ``f1_weighted``, ``r2``, ``rmse``, ``mse``, ``mae``); default by task.
         etl: how ETL cleans the data.
@@ -219,16 +225,41 @@ class RunSpec(BaseModel):
     learners: tuple[LearnerName, ...] = ALL_LEARNERS
     shap_sample: int = Field(default=100, ge=10, le=100_000)
     chart_png: bool = Field(default=True, description="Also render the charts as PNG.")
-    task: Literal["classification", "regression"] | None = None
+    task: Literal["classification", "regression", "forecast"] | None = None
+    horizon: int | None = Field(default=None, ge=1, le=100_000)
+    time_column: str | None = Field(default=None, min_length=1)
+    series_id: str | None = Field(default=None, min_length=1)
+    allow_naive: bool = False
     metric: MetricName | None = None
     etl: EtlOptions = Field(default_factory=EtlOptions)
     ingest: IngestOptions = Field(default_factory=IngestOptions)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _horizon_means_forecast(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("horizon") is not None and not data.get("task"):
+            return {**data, "task": "forecast"}
+        return data
 
     @model_validator(mode="after")
     def _learners_not_empty(self) -> RunSpec:
         if not self.learners:
             raise ValueError("at least one learner is needed")
+        forecast_only = [
+            name
+            for name in ("horizon", "time_column", "series_id")
+            if getattr(self, name) is not None
+        ] + (["allow_naive"] if self.allow_naive else [])
+        if self.task != "forecast" and forecast_only:
+            verb = "applies" if len(forecast_only) == 1 else "apply"
+            raise ValueError(
+                f"{', '.join(forecast_only)} {verb} only to forecasts; use task forecast"
+            )
         return self
+
+    @property
+    def is_forecast(self) -> bool:
+        return self.task == "forecast"
 
     @classmethod
     def create(cls, **kwargs: object) -> RunSpec:

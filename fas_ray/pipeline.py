@@ -493,6 +493,13 @@ def run_pipeline(
     """
     from fas_ray.distributed import ray_session
 
+    if spec.task == "forecast":
+        from fas_ray.forecast_run import run_forecast
+
+        return run_forecast(spec, settings, progress, run_id, budget)
+    tabular: Literal["classification", "regression"] | None = (
+        None if spec.task == "forecast" else spec.task
+    )
     say: Progress = progress or (lambda stage, msg: None)
     budget = budget if budget is not None else Budget(run_budget_s(spec))
     root = DataRoot(settings.data_root).ensure()
@@ -506,7 +513,7 @@ def run_pipeline(
         bronze = _stage_ingest(manifest, root, spec.source, say, spec.ingest)
         with manifest.stage("task") as rec:
             target = _resolve_target(bronze, spec.target)
-            task = _detect_from_bronze(bronze, target, spec.task)
+            task = _detect_from_bronze(bronze, target, tabular)
             rec.detail = task.to_json()
             say(
                 "task",
@@ -526,7 +533,7 @@ def run_pipeline(
                 rows_with_target,
                 target,
                 {k: str(v.semantic) for k, v in types.items()},
-                task_override=spec.task,
+                task_override=tabular,
             )
             time_column = (
                 time_order_column(rows_with_target, types, target)
@@ -575,7 +582,7 @@ def run_pipeline(
                     seed=spec.seed,
                     learners=spec.learners,
                     cv_folds=spec.cv_folds,
-                    task=spec.task,
+                    task=tabular,
                     metric=spec.metric,
                     use_ray=True,
                     settings=settings,

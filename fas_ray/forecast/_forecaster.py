@@ -48,7 +48,7 @@ class SeriesFit:
 
     key: Any
     history: np.ndarray
-    last_time: pl.Series
+    times: pl.Series
     season: int
     chosen: Combination
     members: list[Candidate]
@@ -167,7 +167,7 @@ class Forecaster:
         return SeriesFit(
             series.key,
             y,
-            series.times[-1:],
+            series.times,
             m,
             chosen,
             members,
@@ -201,7 +201,7 @@ class Forecaster:
         return SeriesFit(
             series.key,
             y,
-            series.times[-1:],
+            series.times,
             m,
             chosen,
             [candidate],
@@ -237,7 +237,7 @@ class Forecaster:
             else:
                 point = fit.chosen.apply([c.forecast(fit.history, h) for c in fit.members])
             columns: dict[str, Any] = {
-                self.time: future_times(fit.last_time, freq, h),
+                self.time: future_times(fit.times[-1:], freq, h),
                 "forecast": point,
             }
             for level, width in fit.widths.items():
@@ -249,6 +249,47 @@ class Forecaster:
                 frame = frame.select(pl.lit(fit.key).alias(self.key), pl.all())
             frames.append(frame)
         return pl.concat(frames, how="diagonal_relaxed")
+
+    def history(self) -> pl.DataFrame:
+        """The regular series the models saw (the key column, the time, the target)."""
+        frames = []
+        for fit in self._fitted():
+            frame = pl.DataFrame({self.time: fit.times, self.target: fit.history})
+            if self.key is not None:
+                frame = frame.select(pl.lit(fit.key).alias(self.key), pl.all())
+            frames.append(frame)
+        return pl.concat(frames, how="diagonal_relaxed")
+
+    def backtest(self) -> pl.DataFrame:
+        """Every backtest window's times, actual values and each completed candidate's (and
+        the chosen combination's) forecasts, one row per (series, time)."""
+        frames = []
+        for fit in self._fitted():
+            h = self.horizon_
+            starts = origins(len(fit.history), h, self.folds)
+            if not fit.results:
+                continue
+            idx = np.concatenate([np.arange(o, o + h) for o in starts])
+            columns: dict[str, Any] = {
+                "window": np.repeat(np.arange(len(starts)), h),
+                self.time: fit.times.gather(idx),
+                "actual": fit.history[idx],
+            }
+            ok = {r.name: r for r in fit.results if r.ok}
+            for name, r in ok.items():
+                columns[name] = np.concatenate(r.forecasts)
+            if fit.chosen.how != "single":
+                columns[fit.chosen.name] = np.concatenate(
+                    [
+                        fit.chosen.apply([ok[m].forecasts[i] for m in fit.chosen.members])
+                        for i in range(len(starts))
+                    ]
+                )
+            frame = pl.DataFrame(columns)
+            if self.key is not None:
+                frame = frame.select(pl.lit(fit.key).alias(self.key), pl.all())
+            frames.append(frame)
+        return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
     def leaderboard(self) -> pl.DataFrame:
         """Every candidate and combination on every series, best backtest MASE first."""

@@ -20,6 +20,7 @@ from fas_ray.viz._data import (
     time_series,
 )
 from fas_ray.viz._export import PngExport, export_png, to_html, to_html_page, to_png
+from fas_ray.viz._forecast import backtest_chart, forecast_chart
 from fas_ray.viz._model import (
     calibration_curve,
     feature_importance,
@@ -32,12 +33,14 @@ from fas_ray.viz._shap import residuals_vs_predicted, shap_beeswarm
 
 __all__ = [
     "PngExport",
+    "backtest_chart",
     "box_plots",
     "calibration_curve",
     "correlation_heatmap",
     "distribution",
     "export_png",
     "feature_importance",
+    "forecast_chart",
     "precision_recall_curve",
     "predicted_vs_actual",
     "residuals_vs_predicted",

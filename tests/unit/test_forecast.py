@@ -255,9 +255,7 @@ def test_forecast_intervals_and_panel_keys() -> None:
     for store, level in (("north", 100.0), ("south", 50.0)):
         y = level + rng.normal(scale=2.0, size=70)
         frames.append(_daily(y).with_columns(pl.lit(store).alias("store")))
-    fc = Forecaster("day", "value", key="store", horizon=5, time_budget=30).fit(
-        pl.concat(frames)
-    )
+    fc = Forecaster("day", "value", key="store", horizon=5, time_budget=30).fit(pl.concat(frames))
     future = fc.predict()
     assert future.columns == ["store", "day", "forecast", "lo_80", "hi_80", "lo_95", "hi_95"]
     assert future["store"].to_list() == ["north"] * 5 + ["south"] * 5

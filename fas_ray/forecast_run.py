@@ -1,0 +1,208 @@
+"""A forecasting run (``fas-ray run --task forecast``, ``RunSpec(task="forecast")``): ingest,
+ETL and profile as in every run, then :class:`~fas_ray.forecast.Forecaster` on the silver
+table, the forecast as a gold table, the charts (history, forecast and intervals; the
+backtest), the model in the registry and the report, each recorded in the manifest.
+
+Ray starts only when the data is large enough for ETL on Ray Data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from fas_ray.budget import Budget
+from fas_ray.config import RunSpec, Settings
+from fas_ray.etl import normalize_name
+from fas_ray.exceptions import InputError
+from fas_ray.forecast import Forecaster
+from fas_ray.manifest import RunManifest, new_run_id
+from fas_ray.storage import DataRoot, write_json, write_parquet_atomic
+
+if TYPE_CHECKING:
+    from fas_ray.pipeline import RunResult
+
+__all__ = ["FORECAST_STAGES", "run_forecast", "time_column_of"]
+
+FORECAST_STAGES = ("ingest", "etl", "profile", "forecast", "charts", "register", "report")
+
+
+def time_column_of(silver: pl.DataFrame, given: str | None, target: str) -> str:
+    """The time column: ``given`` (original or normalised spelling), else the silver table's
+    first date or datetime column.
+
+    Raises:
+        InputError: ``given`` is not a column, or no column holds dates or times.
+    """
+    if given is not None:
+        return _column(silver, given, "time column")
+    for name, dtype in silver.schema.items():
+        if name != target and (dtype == pl.Date or isinstance(dtype, pl.Datetime)):
+            return name
+    raise InputError(
+        "No date or time column was found to forecast over; name one with --time-column "
+        "(dates, datetimes or ISO date text)."
+    )
+
+
+def _column(silver: pl.DataFrame, given: str, what: str) -> str:
+    for name in (given, normalize_name(given)):
+        if name in silver.columns:
+            return name
+    raise InputError(
+        f"The {what} '{given}' is not in the data. Columns: {', '.join(silver.columns)}."
+    )
+
+
+def run_forecast(
+    spec: RunSpec,
+    settings: Settings,
+    progress: Any = None,
+    run_id: str | None = None,
+    budget: Budget | None = None,
+) -> RunResult:
+    """Forecast ``spec.target`` over time; returns the pipeline's ``RunResult``."""
+    from fas_ray import pipeline as pl_
+    from fas_ray.charts import write_figures
+    from fas_ray.distributed import ray_session
+    from fas_ray.viz import backtest_chart, forecast_chart
+
+    say = progress or (lambda stage, msg: None)
+    budget = budget if budget is not None else Budget(spec.time_budget_s)
+    root = DataRoot(settings.data_root).ensure()
+    run_id = run_id or new_run_id()
+    run_dir = root.run_dir(run_id)
+    manifest = RunManifest.create(
+        run_dir, run_id=run_id, source=str(spec.source), config=spec.model_dump(mode="json")
+    )
+    wall = time.perf_counter()
+    with pl_._recorded(manifest):
+        bronze = pl_._stage_ingest(manifest, root, spec.source, say, spec.ingest)
+        target = pl_._resolve_target(bronze, spec.target)
+        options = pl_.training_etl(spec.etl)
+        local = options.engine_for(pl_._parquet_bytes(bronze.path)) == "local"
+        session = contextlib.nullcontext("no Ray") if local else ray_session(settings)
+        with session as where:
+            etl, silver_path, profile = pl_._stage_etl_and_profile(
+                manifest, root, bronze, target, options, where, say
+            )
+        silver = pl.read_parquet(silver_path)
+        key = _column(silver, spec.series_id, "series id") if spec.series_id else None
+
+        with manifest.stage("forecast") as rec:
+            time_col = time_column_of(silver, spec.time_column, target)
+            left = max(1.0, 0.8 * budget.left()) if budget.bounded else None
+            forecaster = Forecaster(
+                time_col,
+                target,
+                key,
+                horizon=spec.horizon,
+                time_budget=left,
+                allow_naive=spec.allow_naive,
+            ).fit(silver)
+            future = forecaster.predict()
+            report_fc = forecaster.report()
+            gold = write_parquet_atomic(future, root.gold(run_id) / "forecast.parquet")
+            manifest.add_artifact("forecast", gold)
+            board = forecaster.leaderboard()
+            rec.detail = {
+                k: v for k, v in report_fc.items() if k in ("frequency", "horizon", "folds")
+            }
+            first = report_fc["series"][0]
+            say(
+                "forecast",
+                f"{len(report_fc['series'])} series, {report_fc['frequency']}, horizon "
+                f"{report_fc['horizon']}: {first['model']} (backtest MASE "
+                f"{first['backtest'].get('mase', float('nan')):.3f}; seasonal naive "
+                f"{first['seasonal_naive_mase'] or float('nan'):.3f})",
+            )
+
+        with manifest.stage("charts") as rec:
+            history = forecaster.history()
+            backtest = forecaster.backtest()
+            figs = {}
+            keys = [None] if key is None else history[key].unique(maintain_order=True).to_list()
+
+            def one(frame: pl.DataFrame, k: Any) -> pl.DataFrame:
+                return frame if key is None else frame.filter(pl.col(key) == k)
+
+            for k in keys[:5]:
+                h, f = one(history, k), one(future, k)
+                label = "" if k is None else f" ({k})"
+                figs[f"forecast{label}"] = forecast_chart(
+                    h, f, time_col, target, forecaster.levels, title=f"Forecast{label}"
+                )
+                b = one(backtest, k) if backtest.height else backtest
+                if b.height:
+                    names = [c for c in b.columns if c not in ("window", time_col, "actual", key)]
+                    figs[f"backtest{label}"] = backtest_chart(
+                        b[time_col].to_list(),
+                        b["actual"].to_list(),
+                        {n: b[n].to_list() for n in names},
+                        title=f"Backtest{label}",
+                    )
+            charts = write_figures(
+                figs, run_dir / "charts", title=f"fas-ray forecast {run_id}", png=spec.chart_png
+            )
+            manifest.add_artifact("charts", Path(charts["html"]))
+            rec.detail = {"figures": len(figs), "png": len(charts["png"])}
+            say("charts", f"{len(figs)} charts in {charts['html']}")
+
+        model_id = f"{run_id}_forecast"
+        metrics = {k: v for k, v in first["backtest"].items() if v is not None}
+        with manifest.stage("register"):
+            info = pl_.registry_for(root).save(
+                model_id,
+                forecaster,
+                run_id=run_id,
+                task="forecast",
+                target=target,
+                learner=str(first["model"]),
+                metrics=metrics,
+                extra={
+                    "time_column": time_col,
+                    "series_id": key,
+                    "horizon": report_fc["horizon"],
+                    "frequency": report_fc["frequency"],
+                    "levels": list(forecaster.levels),
+                },
+            )
+            manifest.model_id = model_id
+            manifest.add_artifact("model", Path(info.path))
+            say("register", f"model {model_id}")
+
+        with manifest.stage("report"):
+            leaderboard = board.to_dicts()
+            write_json(run_dir / "leaderboard.json", leaderboard)
+            manifest.add_artifact("leaderboard", run_dir / "leaderboard.json")
+            manifest.add_artifact("report", run_dir / "report.json")
+            report: dict[str, Any] = {
+                "run_id": run_id,
+                "model_id": model_id,
+                "source": str(spec.source),
+                "sha256": bronze.sha256,
+                "task": {"kind": "forecast", "target": target, "time_column": time_col},
+                "forecast": report_fc,
+                "backtest_metrics": metrics,
+                "leaderboard": leaderboard,
+                "etl": etl.to_json(),
+                "profile": {
+                    "quality": profile.quality,
+                    "warnings": [w.message for w in profile.warnings],
+                },
+                "charts": {"html": charts["html"], "png": sorted(charts["png"])},
+                "artifacts": dict(manifest.artifacts),
+            }
+        timings: dict[str, float] = manifest.timings()
+        timings["total"] = round(time.perf_counter() - wall, 3)
+        report["timings"] = timings
+        report["budget"] = budget.to_json()
+        report["budget_notes"] = list(budget.notes)
+        write_json(run_dir / "report.json", report)
+    return pl_.RunResult(
+        run_id, model_id, report, run_dir / "manifest.json", dict(manifest.artifacts)
+    )
