@@ -155,6 +155,7 @@ def run_forecast(
         model_id = f"{run_id}_forecast"
         metrics = {k: v for k, v in first["backtest"].items() if v is not None}
         with manifest.stage("register"):
+            forecaster.metadata = {"model_id": model_id, "run_id": run_id, "sha256": bronze.sha256}
             info = pl_.registry_for(root).save(
                 model_id,
                 forecaster,

@@ -8,6 +8,10 @@ Routes (under the app's route prefix, ``/models`` in serve_apps/config.yaml):
     POST /{model_id}/predict
                            ``{"rows": [{...}, ...]}`` or a bare list of records →
                            predictions, class probabilities for classifiers, the model version
+    POST /{model_id}/forecast
+                           a forecast model: ``{"horizon": H}`` (default: the fitted horizon),
+                           optionally ``"history": [{...}, ...]`` (newer rows of the series)
+                           → the next steps' times, forecasts and interval bounds
     GET  /healthz          liveness
 
 One deployment serves every model: ``@serve.multiplexed`` keeps a bounded LRU of loaded models
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -33,6 +38,7 @@ from ray import serve
 
 from fas_ray.exceptions import FasRayError, InputError, ModelNotFoundError
 from fas_ray.explain import explain_fitted
+from fas_ray.forecast import Forecaster
 from fas_ray.manifest import RunManifest
 from fas_ray.ml import FittedModel, check_records, input_schema, normalise_records
 from fas_ray.registry import SQLiteRegistry
@@ -58,6 +64,13 @@ class ModelAppArgs(AppArgs):
 
 class PredictRequest(BaseModel):
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_ROWS)
+
+
+class ForecastRequest(BaseModel):
+    horizon: int | None = Field(default=None, ge=1, le=10_000, description="Steps ahead.")
+    history: list[dict[str, Any]] | None = Field(
+        default=None, min_length=2, max_length=MAX_ROWS, description="Newer rows to start from."
+    )
 
 
 app = FastAPI(
@@ -108,13 +121,13 @@ class ModelServer:
         self._known: set[str] = set()  # registered ids seen (a saved model never changes)
         self._summaries: dict[str, dict[str, Any]] = {}  # SHAP summaries read, per model
 
-        def load_sync(model_id: str) -> FittedModel:
+        def load_sync(model_id: str) -> Any:
             info = self.registry.info(model_id)
-            model: FittedModel = self.registry.load(model_id)
+            model = self.registry.load(model_id)
             model.metadata = {**model.metadata, "version": info.version}
             return model
 
-        async def load(model_id: str) -> FittedModel:
+        async def load(model_id: str) -> Any:
             self.loads += 1
             return await asyncio.to_thread(load_sync, model_id)
 
@@ -124,7 +137,7 @@ class ModelServer:
         batcher.set_max_batch_size(max_batch_size)
         batcher.set_batch_wait_timeout_s(batch_wait_timeout_s)
 
-    async def _model(self, model_id: str) -> FittedModel:
+    async def _any_model(self, model_id: str) -> Any:
         # an unknown id must not reach the multiplexer: it evicts a loaded model first
         if model_id not in self._known:
             try:
@@ -132,8 +145,19 @@ class ModelServer:
             except ModelNotFoundError as exc:
                 raise HTTPException(404, str(exc)) from None
             self._known.add(model_id)
-        model: FittedModel = await self.get_model(model_id)
-        return model
+        return await self.get_model(model_id)
+
+    async def _model(self, model_id: str) -> FittedModel:
+        """A model that predicts rows; a forecast model is a 422 that names its route."""
+        model = await self._any_model(model_id)
+        if isinstance(model, Forecaster):
+            raise HTTPException(
+                422,
+                f"{model_id} is a forecast model; POST /{model_id}/forecast with "
+                '{"horizon": H} instead.',
+            )
+        fitted: FittedModel = model
+        return fitted
 
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.001)
     async def predict_batch(
@@ -235,7 +259,7 @@ class ModelServer:
             info = self.registry.info(model_id)
         except ModelNotFoundError as exc:
             raise HTTPException(404, str(exc)) from None
-        model = await self._model(model_id)
+        model = await self._any_model(model_id)
         lineage: dict[str, Any] = {"run_id": info.run_id, "sha256": model.metadata.get("sha256")}
         manifest_path = self.root.run_dir(info.run_id) / "manifest.json"
         if manifest_path.is_file():
@@ -246,6 +270,8 @@ class ModelServer:
                 run_status=manifest.status,
                 run_created_at=manifest.created_at,
             )
+        if isinstance(model, Forecaster):
+            return {**info.to_json(), "forecast": model.report(), "lineage": lineage}
         return {
             **info.to_json(),
             "input_schema": input_schema(model.features),
@@ -289,6 +315,34 @@ class ModelServer:
         out["seconds"] = round(time.perf_counter() - started, 6)
         # plain JSON: FastAPI's jsonable_encoder walks every value in Python (slow for 1,000s)
         return JSONResponse(out)
+
+    @app.post("/{model_id}/forecast", response_model=None)
+    async def forecast(
+        self,
+        model_id: str,
+        request: Request,
+        payload: ForecastRequest = Body(default_factory=ForecastRequest),  # noqa: B008
+    ) -> dict[str, Any] | JSONResponse:
+        authorise(request, self.api_token)
+        started = time.perf_counter()
+        model = await self._any_model(model_id)
+        if not isinstance(model, Forecaster):
+            raise HTTPException(
+                422, f"{model_id} predicts rows, not a series; POST /{model_id}/predict instead."
+            )
+        try:
+            future = await asyncio.to_thread(model.predict, payload.horizon, payload.history)
+        except FasRayError as exc:
+            return _unprocessable([], str(exc))
+        return JSONResponse(
+            {
+                "model_id": model_id,
+                "version": model.metadata.get("version", 1),
+                "horizon": future.height // max(1, len(model.fits_)),
+                "forecast": future.with_columns(pl.col(model.time).cast(pl.String)).to_dicts(),
+                "seconds": round(time.perf_counter() - started, 6),
+            }
+        )
 
 
 def build(args: dict[str, Any]) -> serve.Application:

@@ -115,6 +115,7 @@ class Forecaster:
         self.horizon_: int = 0
         self.fits_: list[SeriesFit] = []
         self.fit_seconds_: float = 0.0
+        self.metadata: dict[str, Any] = {}  # the registry's id, run and version
 
     # ------------------------------------------------------------------ fit
     def fit(self, data: Any) -> Forecaster:
@@ -217,12 +218,18 @@ class Forecaster:
             raise ConfigError("This Forecaster is not fitted yet; call fit(data) first.")
         return self.fits_
 
-    def predict(self, horizon: int | None = None) -> pl.DataFrame:
+    def predict(self, horizon: int | None = None, history: Any = None) -> pl.DataFrame:
         """The next ``horizon`` steps (default: the fitted horizon) of every series: the time,
         the forecast and ``lo_<level>`` / ``hi_<level>`` bounds (and the key column).
 
         Beyond the fitted horizon the points are forecast again from the whole history and
-        the intervals widen with the square root of the step (a note in :meth:`report`).
+        the intervals widen with the square root of the step. ``history`` (a frame with the
+        time, target and key columns) forecasts from newer values with the chosen models,
+        without choosing again; its series must be ones the model was fitted on.
+
+        Raises:
+            InputError: ``history`` cannot make series, steps at another frequency, names an
+                unknown series or is too short for the chosen model.
         """
         fits = self._fitted()
         freq = self.frequency_
@@ -230,14 +237,26 @@ class Forecaster:
         h = horizon or self.horizon_
         if h < 1:
             raise ConfigError(f"horizon must be at least 1, got {h}.")
+        todo: list[tuple[SeriesFit, np.ndarray | None, pl.Series]] = [
+            (fit, None, fit.times) for fit in fits
+        ]
+        if history is not None:
+            todo = self._new_history(history, freq)
         frames = []
-        for fit in fits:
-            if h <= len(fit.forecast):
+        for fit, values, times in todo:
+            if values is None and h <= len(fit.forecast):
                 point = fit.forecast[:h]
             else:
-                point = fit.chosen.apply([c.forecast(fit.history, h) for c in fit.members])
+                y = fit.history if values is None else values
+                try:
+                    point = fit.chosen.apply([c.forecast(y, h) for c in fit.members])
+                except ValueError as exc:
+                    raise InputError(
+                        f"The history of {len(y)} points cannot be forecast by "
+                        f"{fit.chosen.name}: {exc} Send a longer history."
+                    ) from None
             columns: dict[str, Any] = {
-                self.time: future_times(fit.times[-1:], freq, h),
+                self.time: future_times(times[-1:], freq, h),
                 "forecast": point,
             }
             for level, width in fit.widths.items():
@@ -249,6 +268,26 @@ class Forecaster:
                 frame = frame.select(pl.lit(fit.key).alias(self.key), pl.all())
             frames.append(frame)
         return pl.concat(frames, how="diagonal_relaxed")
+
+    def _new_history(
+        self, history: Any, freq: Frequency
+    ) -> list[tuple[SeriesFit, np.ndarray | None, pl.Series]]:
+        series, steps = prepare_series(to_polars(history), self.time, self.target, self.key)
+        if steps != freq:
+            raise InputError(
+                f"The history steps {steps.describe()}; the model was fitted on "
+                f"{freq.describe()} data."
+            )
+        by_key = {fit.key: fit for fit in self._fitted()}
+        out: list[tuple[SeriesFit, np.ndarray | None, pl.Series]] = []
+        for s in series:
+            if s.key not in by_key:
+                known = ", ".join(str(k) for k in by_key)
+                raise InputError(
+                    f"The series '{s.key}' was not in the training data; known: {known}."
+                )
+            out.append((by_key[s.key], s.values, s.times))
+        return out
 
     def history(self) -> pl.DataFrame:
         """The regular series the models saw (the key column, the time, the target)."""

@@ -252,6 +252,58 @@ def test_model_metadata_and_schema_errors(
     assert nothing.status_code == 404 and "no-such-model" in nothing.json()["detail"]
 
 
+def test_model_app_forecasts_like_the_predict_command(server: Server, tmp_path: Path) -> None:
+    """A forecast model (trained by the CLI on the served data root, no Ray needed) answers
+    POST /forecast with what ``fas-ray predict --horizon`` writes; its rows route refuses."""
+    t = np.arange(84)
+    y = 50 + 0.3 * t + 5 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(0).normal(size=84)
+    months = [f"{2015 + i // 12}-{i % 12 + 1:02d}-01" for i in range(84)]
+    csv = tmp_path / "sales.csv"
+    pl.DataFrame({"month": months, "sales": y}).write_csv(csv)
+    root = str(server.root)
+    run = cli(
+        "run",
+        str(csv),
+        "--target",
+        "sales",
+        "--horizon",
+        "6",
+        "--no-chart-png",
+        "--data-root",
+        root,
+    )
+    assert run.returncode == 0, run.stderr
+    model_id = run.stdout.strip().splitlines()[-1].split()[-1]
+    out = tmp_path / "next.csv"
+    proc = cli(
+        "predict", "--model", model_id, "--horizon", "9", "--out", str(out), "--data-root", root
+    )
+    assert proc.returncode == 0, proc.stderr
+    expected = pl.read_csv(out)
+
+    response = server.client.post(f"/models/{model_id}/forecast", json={"horizon": 9})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["model_id"] == model_id and body["horizon"] == 9
+    got = pl.DataFrame(body["forecast"])
+    assert got["month"].to_list() == expected["month"].cast(pl.String).to_list()
+    np.testing.assert_allclose(got["forecast"], expected["forecast"], rtol=1e-9)
+    np.testing.assert_allclose(got["hi_95"], expected["hi_95"], rtol=1e-9)
+    # newer history: the forecast starts after its last month
+    newer = [
+        {"month": m, "sales": v} for m, v in zip(months + ["2022-01-01"], [*y, y[-1]], strict=True)
+    ]
+    later = server.client.post(f"/models/{model_id}/forecast", json={"history": newer})
+    assert later.status_code == 200, later.text
+    assert later.json()["forecast"][0]["month"].startswith("2022-02-01")
+    info = server.client.get(f"/models/{model_id}").json()
+    assert info["task"] == "forecast" and info["forecast"]["horizon"] == 6
+    rows = server.client.post(f"/models/{model_id}/predict", json={"rows": newer[:1]})
+    assert rows.status_code == 422 and "/forecast" in rows.json()["detail"]
+    short = server.client.post(f"/models/{model_id}/forecast", json={"horizon": 0})
+    assert short.status_code == 422
+
+
 def test_model_app_explains_rows(server: Server, trained: dict[str, dict[str, Any]]) -> None:
     model_id = trained["regression"]["model_id"]
     rows = pl.from_pandas(load_diabetes(as_frame=True).frame.drop(columns="target").head(3))

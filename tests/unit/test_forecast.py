@@ -291,3 +291,24 @@ def test_a_series_too_short_for_the_horizon_is_refused_or_naive_when_allowed() -
 def test_bad_forecaster_options(kwargs: dict, needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
         Forecaster("day", "value", **kwargs)
+
+
+def test_new_history_is_forecast_with_the_chosen_models() -> None:
+    y = 10.0 + 0.5 * np.arange(80)
+    fc = Forecaster("day", "value", horizon=5, time_budget=None).fit(_daily(y[:60]))
+    newer = fc.predict(horizon=3, history=_daily(y))  # 20 days later
+    assert newer["day"][0] == START + dt.timedelta(days=80)
+    np.testing.assert_allclose(newer["forecast"].to_numpy(), 10.0 + 0.5 * np.arange(80, 83))
+    weekly = pl.DataFrame(
+        {"day": [START + dt.timedelta(weeks=i) for i in range(30)], "value": y[:30]}
+    )
+    with pytest.raises(InputError, match="steps weekly; the model was fitted on daily"):
+        fc.predict(history=weekly)
+
+
+def test_new_history_of_an_unknown_series_is_refused() -> None:
+    frame = _daily(np.arange(40, dtype=np.float64)).with_columns(pl.lit("a").alias("store"))
+    fc = Forecaster("day", "value", key="store", horizon=3, time_budget=None).fit(frame)
+    other = frame.with_columns(pl.lit("b").alias("store"))
+    with pytest.raises(InputError, match="The series 'b' was not in the training data; known: a"):
+        fc.predict(history=other)
