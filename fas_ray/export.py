@@ -24,6 +24,7 @@ import polars as pl
 from fas_ray.charts import run_figures, write_figures
 from fas_ray.exceptions import InputError, RunNotFoundError
 from fas_ray.explain import error_analysis, explain_fitted
+from fas_ray.forecast import Forecaster
 from fas_ray.manifest import RunManifest
 from fas_ray.ml import FittedModel
 from fas_ray.ml._metrics import greater_is_better
@@ -84,8 +85,17 @@ def run_model_card(root: DataRoot, run_id: str) -> str:
 
 
 def explain_run(root: DataRoot, run_id: str, *, sample: int = 100, seed: int = 0) -> dict[str, Any]:
-    """Recompute ``shap.json`` and ``errors.json`` of a completed run; returns both."""
+    """Recompute ``shap.json`` and ``errors.json`` of a completed run; returns both.
+
+    Raises:
+        InputError: the run is a forecast (it has no SHAP values or error analysis).
+    """
     manifest, report, model = _completed(root, run_id)
+    if isinstance(model, Forecaster):
+        raise InputError(
+            f"Run {run_id} is a forecast: it has no SHAP values or error analysis to recompute; "
+            "its backtest is in report.json and its charts."
+        )
     target = model.task.target
     silver = _silver(root, run_id)
     rng = np.random.default_rng(seed)
@@ -119,6 +129,17 @@ def chart_run(root: DataRoot, run_id: str, *, png: bool = True) -> dict[str, Any
     """Rebuild a completed run's charts (``runs/<id>/charts/``); returns what was written."""
     manifest, report, model = _completed(root, run_id)
     run_dir = root.run_dir(run_id)
+    if isinstance(model, Forecaster):
+        from fas_ray.forecast_run import forecast_figures
+
+        figs = forecast_figures(model, model.predict())
+        written = write_figures(
+            figs, run_dir / "charts", title=f"fas-ray forecast {run_id}", png=png
+        )
+        written["notes"] = []
+        manifest.add_artifact("charts", Path(written["html"]))
+        manifest.save()
+        return written
     shap_path = run_dir / "shap.json"
     shap = json.loads(shap_path.read_text()) if shap_path.is_file() else None
     leaderboard_path = run_dir / "leaderboard.json"
@@ -139,8 +160,10 @@ def chart_run(root: DataRoot, run_id: str, *, png: bool = True) -> dict[str, Any
     return written
 
 
-def model_card(report: dict[str, Any], model: FittedModel, errors: dict[str, Any] | None) -> str:
+def model_card(report: dict[str, Any], model: Any, errors: dict[str, Any] | None) -> str:
     """A Markdown model card: data, task, metrics, top features, weak slices, how to use it."""
+    if isinstance(model, Forecaster):
+        return forecast_card(report, model)
     task = report.get("task", {})
     lines = [
         f"# Model card: {report.get('model_id')}",
@@ -208,6 +231,54 @@ def model_card(report: dict[str, Any], model: FittedModel, errors: dict[str, Any
     return "\n".join(lines)
 
 
+def forecast_card(report: dict[str, Any], model: Forecaster) -> str:
+    """The model card of a forecast: data, series, the chosen models and their backtest."""
+    fc = report.get("forecast", {})
+    lines = [
+        f"# Model card: {report.get('model_id')}",
+        "",
+        "## Data",
+        f"- Source: `{report.get('source')}`",
+        f"- SHA-256 of the input: `{report.get('sha256')}`",
+        f"- Forecast of `{model.target}` over `{model.time}`"
+        + (f", one series per `{model.key}`" if model.key else "")
+        + f"; {fc.get('frequency')} steps, horizon {fc.get('horizon')}",
+        "",
+        f"## Backtest ({fc.get('folds')} rolling-origin windows of the horizon)",
+        "",
+        "| series | model | MASE | seasonal naive MASE | interval coverage |",
+        "|---|---|---:|---:|---|",
+    ]
+    for s in fc.get("series", []):
+        mase = s.get("backtest", {}).get("mase")
+        naive = s.get("seasonal_naive_mase")
+        cover = ", ".join(
+            f"{k} %: {v:.0%}" for k, v in (s.get("interval_coverage") or {}).items() if v
+        )
+        lines.append(
+            f"| {s.get('key') or '-'} | {s.get('model')} | "
+            f"{'' if mase is None else f'{mase:.3f}'} | {'' if naive is None else f'{naive:.3f}'}"
+            f" | {cover} |"
+        )
+    lines += [
+        "",
+        "## How to use it",
+        "",
+        "```python",
+        "import pickle",
+        "",
+        'with open("model/model.pkl", "rb") as fh:  # needs fas-ray installed',
+        "    model = pickle.load(fh)",
+        "future = model.predict(horizon=12)  # times, forecast, lo_80/hi_80, lo_95/hi_95",
+        "```",
+        "",
+        f"Served by `fas-ray serve`: `POST /models/{report.get('model_id')}/forecast` with "
+        '`{"horizon": 12}`.',
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def export_run(root: DataRoot, run_id: str, out: Path | None = None) -> Path:
     """Write the run's bundle (default ``runs/<id>/<id>-bundle.zip``); returns its path."""
     manifest, report, model = _completed(root, run_id)
@@ -234,9 +305,10 @@ def export_run(root: DataRoot, run_id: str, out: Path | None = None) -> Path:
         for path in sorted(charts.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 files[f"charts/{path.relative_to(charts)}"] = path
-    gold = root.gold(run_id) / "holdout.parquet"
-    if gold.is_file():
-        files["gold/holdout.parquet"] = gold
+    for name in ("holdout.parquet", "forecast.parquet"):
+        gold = root.gold(run_id) / name
+        if gold.is_file():
+            files[f"gold/{name}"] = gold
     registry = SQLiteRegistry(root.registry_db, root.layer("models"))
     files["model/model.pkl"] = Path(registry.info(manifest.model_id or "").path)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)

@@ -26,7 +26,7 @@ from fas_ray.storage import DataRoot, write_json, write_parquet_atomic
 if TYPE_CHECKING:
     from fas_ray.pipeline import RunResult
 
-__all__ = ["FORECAST_STAGES", "run_forecast", "time_column_of"]
+__all__ = ["FORECAST_STAGES", "forecast_figures", "run_forecast", "time_column_of"]
 
 FORECAST_STAGES = ("ingest", "etl", "profile", "forecast", "charts", "register", "report")
 
@@ -49,6 +49,42 @@ def time_column_of(silver: pl.DataFrame, given: str | None, target: str) -> str:
     )
 
 
+def forecast_figures(
+    forecaster: Forecaster, future: pl.DataFrame, max_series: int = 5
+) -> dict[str, Any]:
+    """History, forecast and intervals, and the backtest, of the first ``max_series`` series."""
+    from fas_ray.viz import backtest_chart, forecast_chart
+
+    time_col, target, key = forecaster.time, forecaster.target, forecaster.key
+    history, backtest = forecaster.history(), forecaster.backtest()
+    keys = [None] if key is None else history[key].unique(maintain_order=True).to_list()
+
+    def one(frame: pl.DataFrame, k: Any) -> pl.DataFrame:
+        return frame if key is None or not frame.height else frame.filter(pl.col(key) == k)
+
+    figs: dict[str, Any] = {}
+    for k in keys[:max_series]:
+        label = "" if k is None else f" ({k})"
+        figs[f"forecast{label}"] = forecast_chart(
+            one(history, k),
+            one(future, k),
+            time_col,
+            target,
+            forecaster.levels,
+            title=f"Forecast{label}",
+        )
+        b = one(backtest, k)
+        if b.height:
+            names = [c for c in b.columns if c not in ("window", time_col, "actual", key)]
+            figs[f"backtest{label}"] = backtest_chart(
+                b[time_col].to_list(),
+                b["actual"].to_list(),
+                {n: b[n].to_list() for n in names},
+                title=f"Backtest{label}",
+            )
+    return figs
+
+
 def _column(silver: pl.DataFrame, given: str, what: str) -> str:
     for name in (given, normalize_name(given)):
         if name in silver.columns:
@@ -69,7 +105,6 @@ def run_forecast(
     from fas_ray import pipeline as pl_
     from fas_ray.charts import write_figures
     from fas_ray.distributed import ray_session
-    from fas_ray.viz import backtest_chart, forecast_chart
 
     say = progress or (lambda stage, msg: None)
     budget = budget if budget is not None else Budget(spec.time_budget_s)
@@ -122,29 +157,7 @@ def run_forecast(
             )
 
         with manifest.stage("charts") as rec:
-            history = forecaster.history()
-            backtest = forecaster.backtest()
-            figs = {}
-            keys = [None] if key is None else history[key].unique(maintain_order=True).to_list()
-
-            def one(frame: pl.DataFrame, k: Any) -> pl.DataFrame:
-                return frame if key is None else frame.filter(pl.col(key) == k)
-
-            for k in keys[:5]:
-                h, f = one(history, k), one(future, k)
-                label = "" if k is None else f" ({k})"
-                figs[f"forecast{label}"] = forecast_chart(
-                    h, f, time_col, target, forecaster.levels, title=f"Forecast{label}"
-                )
-                b = one(backtest, k) if backtest.height else backtest
-                if b.height:
-                    names = [c for c in b.columns if c not in ("window", time_col, "actual", key)]
-                    figs[f"backtest{label}"] = backtest_chart(
-                        b[time_col].to_list(),
-                        b["actual"].to_list(),
-                        {n: b[n].to_list() for n in names},
-                        title=f"Backtest{label}",
-                    )
+            figs = forecast_figures(forecaster, future)
             charts = write_figures(
                 figs, run_dir / "charts", title=f"fas-ray forecast {run_id}", png=spec.chart_png
             )
@@ -154,6 +167,8 @@ def run_forecast(
 
         model_id = f"{run_id}_forecast"
         metrics = {k: v for k, v in first["backtest"].items() if v is not None}
+        if "mase" in metrics:
+            metrics["backtest_mase"] = metrics["mase"]
         with manifest.stage("register"):
             forecaster.metadata = {"model_id": model_id, "run_id": run_id, "sha256": bronze.sha256}
             info = pl_.registry_for(root).save(
@@ -165,6 +180,7 @@ def run_forecast(
                 learner=str(first["model"]),
                 metrics=metrics,
                 extra={
+                    "metric": "backtest_mase",
                     "time_column": time_col,
                     "series_id": key,
                     "horizon": report_fc["horizon"],

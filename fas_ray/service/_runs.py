@@ -95,7 +95,16 @@ class RunRequest(BaseModel):
     time_budget_s: float = Field(default=60.0, gt=0, le=86_400, description="Whole-run budget.")
     max_trials: int | None = Field(default=None, ge=1, le=100_000)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
-    task: Literal["classification", "regression"] | None = None
+    task: Literal["classification", "regression", "forecast"] | None = None
+    horizon: int | None = Field(
+        default=None, ge=1, le=100_000, description="Forecast: steps ahead (implies forecast)."
+    )
+    time_column: str | None = Field(
+        default=None, min_length=1, max_length=200, description="Forecast: the time column."
+    )
+    series_id: str | None = Field(
+        default=None, min_length=1, max_length=200, description="Forecast: the series' id column."
+    )
     metric: MetricName | None = Field(default=None, description="Search objective.")
     learners: list[LearnerName] | None = Field(
         default=None, min_length=1, description="Learners the search may use (default: all)."
@@ -187,6 +196,12 @@ def job_argv(
             argv += ["--max-trials", str(request.max_trials)]
         if request.task is not None:
             argv += ["--task", request.task]
+        if request.horizon is not None:
+            argv += ["--horizon", str(request.horizon)]
+        if request.time_column is not None:
+            argv.append(f"--time-column={request.time_column}")
+        if request.series_id is not None:
+            argv.append(f"--series-id={request.series_id}")
         if request.metric is not None:
             argv += ["--metric", request.metric]
         if request.learners:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,21 @@ def test_the_cli_runs_a_forecast_and_predicts_the_next_steps(
     # a forecast model forecasts from its history: rows to predict are refused
     assert main([*args[:-2], "--out", str(tmp_path / "x.csv"), str(csv), "--data-root", root]) == 2
     assert "is a forecast model" in capsys.readouterr().err
+    run_id = model_id.removesuffix("_forecast")
+    # the run's charts, bundle and card hold the forecast; there is no SHAP to recompute
+    assert main(["charts", run_id, "--no-png", "--data-root", root]) == 0
+    bundle = tmp_path / "bundle.zip"
+    assert main(["export", run_id, "--out", str(bundle), "--data-root", root]) == 0
+    with zipfile.ZipFile(bundle) as zf:
+        names = set(zf.namelist())
+        card = zf.read("MODEL_CARD.md").decode()
+    assert {"gold/forecast.parquet", "model/model.pkl", "charts/charts.html"} <= names
+    assert "## Backtest (3 rolling-origin windows" in card and "/forecast" in card
+    capsys.readouterr()
+    assert main(["explain", run_id, "--data-root", root]) == 2
+    assert "is a forecast: it has no SHAP values" in capsys.readouterr().err
+    assert main(["models", "--data-root", root]) == 0
+    assert "backtest_mase" in capsys.readouterr().out
 
 
 def test_bad_forecast_input_fails_in_one_line_and_registers_nothing(tmp_path: Path) -> None:

@@ -106,6 +106,9 @@ def test_job_argv_is_a_fas_ray_run_command(tmp_path: Path) -> None:
     assert "--metric mae" in joined
     assert f"--data-root {tmp_path}" in joined and "--allow-private" not in joined
     assert "--allow-private" in job_argv(run, "x", "r", tmp_path, allow_private=True)
+    forecast = RunRequest(target="sales", url="https://x.test/", horizon=12, series_id="store")
+    joined = " ".join(job_argv(forecast, "x", "r", tmp_path))
+    assert "--horizon 12" in joined and "--series-id=store" in joined
 
 
 # ---------------------------------------------------------------- run status
