@@ -31,6 +31,7 @@ from fas_ray.config import ALL_LEARNERS, Settings
 from fas_ray.etl import ColumnType
 from fas_ray.exceptions import ConfigError, InputError, PipelineError
 from fas_ray.features import FeatureBuilder, FoldFill, estimator_options, to_polars
+from fas_ray.forecast import Forecaster
 from fas_ray.ml import (
     FittedModel,
     TaskInfo,
@@ -104,7 +105,12 @@ class AutoML:
         cv_folds: cross-validation folds per configuration (default: 5, or 3 from
             ``_FEW_FOLDS_ROWS`` rows on, where each configuration costs more and three folds
             already estimate well).
-        task: force ``classification`` or ``regression`` instead of detecting it.
+        task: force ``classification`` or ``regression`` instead of detecting it, or
+            ``forecast``: the target's future values over time (a
+            :class:`~fas_ray.forecast.Forecaster`; ``predict()`` then returns the future frame).
+        horizon: forecast steps (implies ``task="forecast"``; default from the frequency).
+        time_column: the forecast's time column (default: the first date or datetime column).
+        series_id: a column naming each series of a panel (forecast).
         metric: what the search optimises and the ensemble is chosen by: ``roc_auc``,
             ``log_loss``, ``accuracy``, ``f1_weighted`` (classification), ``r2``, ``rmse``,
             ``mse``, ``mae`` (regression); default ROC-AUC (binary), log-loss (multiclass),
@@ -130,7 +136,10 @@ class AutoML:
         seed: int = 0,
         learners: Sequence[str] = ALL_LEARNERS,
         cv_folds: int | None = None,
-        task: Literal["classification", "regression"] | None = None,
+        task: Literal["classification", "regression", "forecast"] | None = None,
+        horizon: int | None = None,
+        time_column: str | None = None,
+        series_id: str | None = None,
         metric: str | None = None,
         ensemble: bool = True,
         bagging: bool = False,
@@ -157,7 +166,17 @@ class AutoML:
         self.seed = seed
         self.learners = tuple(learners)
         self.cv_folds = cv_folds
+        if horizon is not None and task is None:
+            task = "forecast"
+        if task != "forecast" and (horizon, time_column, series_id) != (None, None, None):
+            raise ConfigError(
+                "horizon, time_column and series_id are for forecasts; give task='forecast'."
+            )
         self.task = task
+        self.horizon = horizon
+        self.time_column = time_column
+        self.series_id = series_id
+        self.forecaster_: Forecaster | None = None
         self.metric = metric
         self.ensemble = ensemble
         self.bagging = bagging
@@ -197,6 +216,8 @@ class AutoML:
                 score so far), for a watcher such as the pipeline API.
         """
         self._progress_path = str(progress_path) if progress_path else None
+        if self.task == "forecast":
+            return self._fit_forecast(to_polars(data))
         started = time.perf_counter()
         stage = stage or _no_stage
         say = say or (lambda name, message: None)
@@ -535,8 +556,30 @@ class AutoML:
         )
         return members, weights, info
 
+    def _fit_forecast(self, df: pl.DataFrame) -> AutoML:
+        from fas_ray.forecast_run import time_column_of
+
+        if not self.target:
+            raise ConfigError("A forecast needs target=, the column to forecast.")
+        started = time.perf_counter()
+        time_column = time_column_of(df, self.time_column, self.target)
+        self.forecaster_ = Forecaster(
+            time_column,
+            self.target,
+            self.series_id,
+            horizon=self.horizon,
+            time_budget=self.time_budget,
+        ).fit(df)
+        self.fit_seconds_ = time.perf_counter() - started
+        return self
+
     # ------------------------------------------------------------------ use
     def _fitted(self) -> FittedModel:
+        if self.forecaster_ is not None:
+            raise ConfigError(
+                "This AutoML forecasts: predict() returns the future frame; it has no row "
+                "model or classes."
+            )
         if self.model_ is None:
             raise ConfigError("This AutoML is not fitted yet; call fit(data) first.")
         return self.model_
@@ -551,7 +594,14 @@ class AutoML:
         """The refitted model (features + estimator or ensemble + calibrator)."""
         return self._fitted()
 
-    def predict(self, data: Any) -> np.ndarray:
+    def predict(self, data: Any = None, *, horizon: int | None = None) -> Any:
+        """Predictions for the rows of ``data``; for a forecast, the next ``horizon`` steps
+        (a frame with the time, forecast and interval bounds), from ``data`` when given (newer
+        history) or from the history it was fitted on."""
+        if self.forecaster_ is not None:
+            return self.forecaster_.predict(horizon, history=data)
+        if data is None:
+            raise ConfigError("predict needs the rows to predict.")
         return self._fitted().predict(data)
 
     def predict_proba(self, data: Any) -> np.ndarray:
@@ -562,6 +612,8 @@ class AutoML:
         params as JSON)."""
         import json
 
+        if self.forecaster_ is not None:
+            return self.forecaster_.leaderboard()
         self._fitted()
         assert self.search_ is not None
         rows = [
@@ -580,7 +632,8 @@ class AutoML:
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted AutoML to ``path`` (pickle; written to a temporary file, renamed)."""
-        self._fitted()
+        if self.forecaster_ is None:
+            self._fitted()
         state = {k: v for k, v in self.__dict__.items() if k != "settings"}
         payload = pickle.dumps({"format": _FORMAT, "state": state})
         return atomic_write_bytes(Path(path), payload)
@@ -604,5 +657,7 @@ def load(path: str | Path) -> AutoML:
         raise InputError(f"'{path}' is not a saved fas-ray AutoML (format {_FORMAT}).")
     automl = AutoML.__new__(AutoML)
     automl.__dict__.update(payload["state"])
+    for name in ("horizon", "time_column", "series_id", "forecaster_"):  # saved before forecasts
+        automl.__dict__.setdefault(name, None)
     automl.settings = None
     return automl

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -312,3 +313,23 @@ def test_new_history_of_an_unknown_series_is_refused() -> None:
     other = frame.with_columns(pl.lit("b").alias("store"))
     with pytest.raises(InputError, match="The series 'b' was not in the training data; known: a"):
         fc.predict(history=other)
+
+
+def test_automl_forecasts_through_the_same_api(tmp_path: Path) -> None:
+    from fas_ray import AutoML, load
+
+    y = np.tile([5.0, 9.0, 4.0, 7.0, 8.0, 2.0, 1.0], 10) + 0.1 * np.arange(70)
+    automl = AutoML(target="value", horizon=7, time_budget=30).fit(_daily(y))
+    assert automl.task == "forecast"
+    future = automl.predict()
+    assert future.columns[:2] == ["day", "forecast"] and future.height == 7
+    assert automl.predict(horizon=3).height == 3
+    assert "mase" in automl.leaderboard().columns
+    again = load(automl.save(tmp_path / "f.fasray"))
+    np.testing.assert_allclose(again.predict()["forecast"], future["forecast"])
+    with pytest.raises(ConfigError, match="forecasts: predict"):
+        _ = automl.classes_
+    with pytest.raises(ConfigError, match="for forecasts"):
+        AutoML(target="value", task="regression", horizon=3)
+    with pytest.raises(InputError, match="No date or time column"):
+        AutoML(target="value", horizon=3).fit(pl.DataFrame({"value": y}))
