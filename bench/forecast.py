@@ -259,7 +259,10 @@ def main() -> None:
     parser.add_argument("--series", default="", help="comma-separated names (default: all)")
     parser.add_argument("--no-write", action="store_true", help="print, do not edit RESULTS.md")
     parser.add_argument("--folds", type=int, help="fas-ray's backtest windows (default: its own)")
+    parser.add_argument("--caruana", action="store_true", help="fas-ray also tries Caruana")
     args = parser.parse_args()
+    if args.caruana:
+        FORECASTER["caruana"] = True
     if args.folds:
         FORECASTER["folds"] = args.folds
     wanted = [s for s in args.series.split(",") if s]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,18 +133,23 @@ class Combination:
 
     Args:
         members: candidate names.
-        how: ``single``, ``mean`` or ``median``.
+        how: ``single``, ``mean``, ``median`` or ``weighted`` (Caruana's selection).
         scores: the combination's backtest metrics.
+        weights: the members' weights (``weighted``).
     """
 
     members: tuple[str, ...]
     how: str
     scores: dict[str, float]
+    weights: tuple[float, ...] = ()
 
     @property
     def name(self) -> str:
         if self.how == "single":
             return self.members[0]
+        if self.how == "weighted":
+            parts = [f"{m} {w:.2f}" for m, w in zip(self.members, self.weights, strict=True)]
+            return f"weighted({', '.join(parts)})"
         return f"{self.how}({', '.join(self.members)})"
 
     def apply(self, forecasts: Sequence[np.ndarray]) -> np.ndarray:
@@ -152,11 +157,19 @@ class Combination:
         stacked = np.vstack([np.asarray(f, np.float64) for f in forecasts])
         if self.how == "median":
             return np.asarray(np.median(stacked, axis=0))
+        if self.how == "weighted":
+            return np.asarray(np.average(stacked, axis=0, weights=self.weights))
         return np.asarray(np.mean(stacked, axis=0))
 
 
 def combine(
-    results: Sequence[Backtest], y: np.ndarray, horizon: int, folds: int, m: int, top: int = 3
+    results: Sequence[Backtest],
+    y: np.ndarray,
+    horizon: int,
+    folds: int,
+    m: int,
+    top: int = 3,
+    caruana: bool = False,
 ) -> tuple[Combination, list[Combination]]:
     """The best of: the best single candidate, the mean of the best 2 or 3, the median of
     the best 3 (by backtest MASE); a combination is chosen only when it backtests better.
@@ -168,18 +181,47 @@ def combine(
         raise ValueError("No candidate completed its backtest.")
     windows = origins(len(y), horizon, folds)
     tried = [Combination((ok[0].name,), "single", ok[0].scores)]
+
+    def scored(combo: Combination, members: Sequence[Backtest]) -> Combination:
+        per_window = []
+        for i, origin in enumerate(windows):
+            forecast = combo.apply([r.forecasts[i] for r in members])
+            per_window.append(metrics(y[origin : origin + horizon], forecast, y[:origin], m))
+        scores = {key: float(np.mean([w[key] for w in per_window])) for key in per_window[0]}
+        return Combination(combo.members, combo.how, scores, combo.weights)
+
     for k, how in ((2, "mean"), (3, "mean"), (3, "median")):
         if len(ok) < k or k > top:
             continue
-        combo = Combination(tuple(r.name for r in ok[:k]), how, {})
-        per_window = []
-        for i, origin in enumerate(windows):
-            forecast = combo.apply([r.forecasts[i] for r in ok[:k]])
-            per_window.append(metrics(y[origin : origin + horizon], forecast, y[:origin], m))
-        scores = {key: float(np.mean([w[key] for w in per_window])) for key in per_window[0]}
-        tried.append(Combination(combo.members, how, scores))
+        tried.append(scored(Combination(tuple(r.name for r in ok[:k]), how, {}), ok[:k]))
+    if caruana and len(ok) >= 2:
+        tried.append(_caruana(ok, y, windows, horizon, scored))
     best = min(tried, key=lambda c: c.scores["mase"])
     return best, tried
+
+
+def _caruana(
+    ok: Sequence[Backtest],
+    y: np.ndarray,
+    windows: list[int],
+    horizon: int,
+    scored: Callable[[Combination, Sequence[Backtest]], Combination],
+) -> Combination:
+    """Caruana's ensemble selection over the backtest forecasts (by MAE over all windows)."""
+    from fas_ray.ml import TaskInfo, caruana_ensemble
+
+    actual = np.concatenate([y[o : o + horizon] for o in windows])
+    preds = [np.concatenate(r.forecasts) for r in ok]
+    task = TaskInfo("regression", "regression", "y")
+    chosen = caruana_ensemble(preds, actual, task, metric="mae", rounds=20)
+    members = [ok[i] for i in chosen.weights]
+    combo = Combination(
+        tuple(r.name for r in members),
+        "weighted" if len(members) > 1 else "single",
+        {},
+        tuple(chosen.weights[i] for i in chosen.weights) if len(members) > 1 else (),
+    )
+    return scored(combo, members)
 
 
 def conformal_widths(errors: np.ndarray, level: float) -> np.ndarray:

@@ -77,6 +77,8 @@ class Forecaster:
             skipped (the baselines always run).
         allow_naive: a series too short to backtest gets the seasonal naive forecast (with a
             note) instead of an error.
+        caruana: also try Caruana's weighted selection over the backtest forecasts besides
+            the mean and median of the best (off: on the forecast bench it did not help).
     """
 
     def __init__(
@@ -91,6 +93,7 @@ class Forecaster:
         levels: Sequence[int] = (80, 95),
         time_budget: float | None = 60.0,
         allow_naive: bool = False,
+        caruana: bool = False,
     ) -> None:
         if horizon is not None and horizon < 1:
             raise ConfigError(f"horizon must be at least 1, got {horizon}.")
@@ -111,6 +114,7 @@ class Forecaster:
         self.levels = tuple(sorted(int(level) for level in levels))
         self.time_budget = time_budget
         self.allow_naive = allow_naive
+        self.caruana = caruana
         self.frequency_: Frequency | None = None
         self.horizon_: int = 0
         self.fits_: list[SeriesFit] = []
@@ -158,7 +162,7 @@ class Forecaster:
         for candidate in candidates(seasons, len(y) - self.folds * horizon, daily):
             late = None if candidate.kind == "baseline" else deadline
             results.append(backtest(candidate, y, horizon, self.folds, m, deadline=late))
-        chosen, tried = combine(results, y, horizon, self.folds, m)
+        chosen, tried = combine(results, y, horizon, self.folds, m, caruana=self.caruana)
         by_name = {c.name: c for c in candidates(seasons, len(y), daily)}
         members = [by_name[name] for name in chosen.members]
         forecast = chosen.apply([c.forecast(y, horizon) for c in members])

@@ -333,3 +333,16 @@ def test_automl_forecasts_through_the_same_api(tmp_path: Path) -> None:
         AutoML(target="value", task="regression", horizon=3)
     with pytest.raises(InputError, match="No date or time column"):
         AutoML(target="value", horizon=3).fit(pl.DataFrame({"value": y}))
+
+
+def test_caruana_weights_two_candidates_that_err_in_opposite_directions() -> None:
+    from fas_ray.forecast import Backtest, combine
+
+    y = np.arange(30, dtype=np.float64)
+    windows = origins(30, 4, 3)
+    high = Backtest("high", [y[o : o + 4] + 2.0 for o in windows], {"mase": 2.0})
+    low = Backtest("low", [y[o : o + 4] - 2.0 for o in windows], {"mase": 2.0})
+    best, tried = combine([high, low], y, 4, 3, 1, caruana=True)
+    weighted = [c for c in tried if c.how == "weighted"]
+    assert weighted and weighted[0].weights == (0.5, 0.5)
+    assert best.scores["mase"] == 0.0 and best.name in ("mean(high, low)", weighted[0].name)
