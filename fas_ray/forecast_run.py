@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FORECAST_STAGES", "forecast_figures", "run_forecast", "time_column_of"]
 
+# panels of this many series and more are fitted on Ray (one task per series); below it,
+# Ray's start (seconds) costs more than it saves
+PARALLEL_SERIES = 4
 FORECAST_STAGES = ("ingest", "etl", "profile", "forecast", "charts", "register", "report")
 
 
@@ -138,14 +141,24 @@ def run_forecast(
                 horizon=spec.horizon,
                 time_budget=left,
                 allow_naive=spec.allow_naive,
-            ).fit(silver)
+            )
+            n_series = silver[key].n_unique() if key else 1
+            if n_series >= PARALLEL_SERIES:  # a panel: its series in parallel on Ray
+                from fas_ray.distributed import ray_map
+
+                with ray_session(settings) as where:
+                    forecaster.fit(silver, map_fn=ray_map)
+                rec.detail = {"ray": where}
+            else:
+                forecaster.fit(silver)
             future = forecaster.predict()
             report_fc = forecaster.report()
             gold = write_parquet_atomic(future, root.gold(run_id) / "forecast.parquet")
             manifest.add_artifact("forecast", gold)
             board = forecaster.leaderboard()
             rec.detail = {
-                k: v for k, v in report_fc.items() if k in ("frequency", "horizon", "folds")
+                **rec.detail,
+                **{k: v for k, v in report_fc.items() if k in ("frequency", "horizon", "folds")},
             }
             first = report_fc["series"][0]
             say(

@@ -8,7 +8,7 @@ the best) kept, future values forecast with conformal intervals.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,9 @@ from fas_ray.forecast._series import (
     season_lengths,
 )
 
-__all__ = ["Forecaster", "SeriesFit"]
+__all__ = ["Forecaster", "MapFn", "SeriesFit"]
+
+MapFn = Callable[[Callable[[Any], Any], Sequence[Any]], Sequence[Any]]
 
 _MIN_TRAIN = 4  # points the oldest backtest window trains on, at least
 _BUDGET_SHARE = 0.9  # of the time budget, for the backtests; the rest forecasts
@@ -122,8 +124,11 @@ class Forecaster:
         self.metadata: dict[str, Any] = {}  # the registry's id, run and version
 
     # ------------------------------------------------------------------ fit
-    def fit(self, data: Any) -> Forecaster:
+    def fit(self, data: Any, map_fn: MapFn | None = None) -> Forecaster:
         """Backtest every candidate on every series and keep each series' best.
+
+        ``map_fn(fn, items)`` runs the per-series fits (default: one after another here;
+        ``fas_ray.distributed.ray_map`` spreads a panel's series over Ray's CPUs).
 
         Raises:
             InputError: the columns, times or values cannot make a series, or a series is
@@ -137,7 +142,8 @@ class Forecaster:
             time.time() + _BUDGET_SHARE * self.time_budget if self.time_budget is not None else None
         )
         self.frequency_, self.horizon_ = freq, horizon
-        self.fits_ = [self._fit_one(s, freq, horizon, deadline) for s in series]
+        fit_one = _FitOne(self, freq, horizon, deadline)
+        self.fits_ = list(map_fn(fit_one, series)) if map_fn else [fit_one(s) for s in series]
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
@@ -394,6 +400,19 @@ class Forecaster:
                 for fit in fits
             ],
         }
+
+
+@dataclass(frozen=True)
+class _FitOne:
+    """One series' fit as a picklable callable (for ``map_fn``)."""
+
+    forecaster: Forecaster
+    freq: Frequency
+    horizon: int
+    deadline: float | None
+
+    def __call__(self, series: Series) -> SeriesFit:
+        return self.forecaster._fit_one(series, self.freq, self.horizon, self.deadline)
 
 
 def _extend(width: np.ndarray, h: int) -> np.ndarray:

@@ -68,15 +68,19 @@ def test_a_forecast_run_writes_the_forecast_charts_model_and_report(tmp_path: Pa
     assert any(stage == "forecast" and "backtest MASE" in m for stage, m in said)
 
 
-def test_a_panel_forecasts_each_series(tmp_path: Path) -> None:
-    csv = _sales(tmp_path / "panel.csv", stores=("north", "south"))
+def test_a_panel_forecasts_each_series_on_ray(ray_local: None, tmp_path: Path) -> None:
+    stores = ("north", "south", "east", "west")  # PARALLEL_SERIES: fitted as Ray tasks
+    csv = _sales(tmp_path / "panel.csv", stores=stores)
     spec = RunSpec(source=str(csv), target="Sales", horizon=4, series_id="Store", chart_png=False)
     result = run_pipeline(spec, Settings(data_root=tmp_path / "root"))
     future = pl.read_parquet(result.artifacts["forecast"])
-    assert future["store"].to_list() == ["north"] * 4 + ["south"] * 4
+    assert future.group_by("store").len().sort("store").rows() == [(s, 4) for s in sorted(stores)]
     south = future.filter(pl.col("store") == "south")["forecast"].to_numpy()
     assert np.all(south > 200)  # each series forecast from its own history
-    assert {s["key"] for s in result.report["forecast"]["series"]} == {"north", "south"}
+    assert {s["key"] for s in result.report["forecast"]["series"]} == set(stores)
+    manifest = json.loads(result.manifest_path.read_text())
+    detail = {s["name"]: s["detail"] for s in manifest["stages"]}["forecast"]
+    assert detail["ray"] and detail["horizon"] == 4
 
 
 def test_the_cli_runs_a_forecast_and_predicts_the_next_steps(

@@ -1,0 +1,31 @@
+"""A panel's series fitted in parallel: one Ray task per series (a task per CPU at a time),
+on any node of the cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import ray
+
+__all__ = ["ray_map"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _call(fn: Callable[[Any], Any], item: Any) -> Any:
+    return fn(item)
+
+
+def ray_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``[fn(item) for item in items]`` as Ray tasks (one CPU each), results in order.
+
+    ``fn`` is put in the object store once; it must pickle (a bound method of a plain object
+    does). Use inside :func:`~fas_ray.distributed.ray_session`.
+    """
+    if len(items) <= 1:
+        return [fn(item) for item in items]
+    task = ray.remote(num_cpus=1)(_call)
+    fn_ref = ray.put(fn)
+    return list(ray.get([task.remote(fn_ref, item) for item in items]))
