@@ -122,6 +122,7 @@ class Forecaster:
         self.fits_: list[SeriesFit] = []
         self.fit_seconds_: float = 0.0
         self.metadata: dict[str, Any] = {}  # the registry's id, run and version
+        self.ignored_: list[str] = []  # other columns: covariates are not used yet
 
     # ------------------------------------------------------------------ fit
     def fit(self, data: Any, map_fn: MapFn | None = None) -> Forecaster:
@@ -135,7 +136,10 @@ class Forecaster:
                 too short for the horizon (unless ``allow_naive``).
         """
         started = time.perf_counter()
-        series, freq = prepare_series(to_polars(data), self.time, self.target, self.key)
+        frame = to_polars(data)
+        used = {self.time, self.target, self.key}
+        self.ignored_ = [c for c in frame.columns if c not in used]
+        series, freq = prepare_series(frame, self.time, self.target, self.key)
         shortest = min(len(s) for s in series)
         horizon = self.horizon or default_horizon(freq, shortest, self.folds)
         deadline = (
@@ -379,6 +383,7 @@ class Forecaster:
             "horizon": self.horizon_,
             "folds": self.folds,
             "seconds": round(self.fit_seconds_, 2),
+            "ignored_columns": list(getattr(self, "ignored_", [])),
             "series": [
                 {
                     "key": None if fit.key is None else str(fit.key),

@@ -234,7 +234,9 @@ def test_conformal_widths_cover_their_level_on_generated_noise() -> None:
 # ------------------------------------------------------------------ Forecaster
 def test_a_pure_trend_is_forecast_by_drift_exactly() -> None:
     y = 10.0 + 0.5 * np.arange(60)
-    fc = Forecaster("day", "value", horizon=7, time_budget=None).fit(_daily(y))
+    frame = _daily(y).with_columns(pl.lit(1.0).alias("price"))
+    fc = Forecaster("day", "value", horizon=7, time_budget=None).fit(frame)
+    assert fc.report()["ignored_columns"] == ["price"]  # covariates: said, not used yet
     board = fc.leaderboard()
     assert board.filter(pl.col("model") == "drift")["mase"][0] < 1e-9
     assert fc.report()["series"][0]["backtest"]["mase"] < 1e-6
@@ -267,6 +269,7 @@ def test_forecast_intervals_and_panel_keys() -> None:
     assert longer.height == 16
     report = fc.report()
     assert report["frequency"] == "daily" and report["horizon"] == 5
+    assert report["ignored_columns"] == []
     assert {s["key"] for s in report["series"]} == {"north", "south"}
 
 
