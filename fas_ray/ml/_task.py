@@ -337,7 +337,8 @@ def detect_task_from_frame(
         family = "time_series"
         notes.append(
             f"datetime columns {_names(temporal)}: validate on later rows than you train on "
-            "(shuffled k-fold leaks the future) and add lag / calendar features"
+            "(shuffled k-fold leaks the future) and add lag / calendar features; to forecast "
+            "the target's future values instead, give a horizon (--horizon H, horizon=)"
         )
     else:
         family = "tabular"
