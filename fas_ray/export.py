@@ -160,17 +160,24 @@ def chart_run(root: DataRoot, run_id: str, *, png: bool = True) -> dict[str, Any
     return written
 
 
+def _card_head(report: dict[str, Any]) -> list[str]:
+    """A model card's title and the lines of its data section every card has."""
+    return [
+        f"# Model card: {report.get('model_id')}",
+        "",
+        "## Data",
+        f"- Source: `{report.get('source')}`",
+        f"- SHA-256 of the input: `{report.get('sha256')}`",
+    ]
+
+
 def model_card(report: dict[str, Any], model: Any, errors: dict[str, Any] | None) -> str:
     """A Markdown model card: data, task, metrics, top features, weak slices, how to use it."""
     if isinstance(model, Forecaster):
         return forecast_card(report, model)
     task = report.get("task", {})
     lines = [
-        f"# Model card: {report.get('model_id')}",
-        "",
-        "## Data",
-        f"- Source: `{report.get('source')}`",
-        f"- SHA-256 of the input: `{report.get('sha256')}`",
+        *_card_head(report),
         f"- Target: `{task.get('target', model.task.target)}`; task: {task.get('subtype')} "
         f"({task.get('reason', '')})",
         "",
@@ -235,11 +242,7 @@ def forecast_card(report: dict[str, Any], model: Forecaster) -> str:
     """The model card of a forecast: data, series, the chosen models and their backtest."""
     fc = report.get("forecast", {})
     lines = [
-        f"# Model card: {report.get('model_id')}",
-        "",
-        "## Data",
-        f"- Source: `{report.get('source')}`",
-        f"- SHA-256 of the input: `{report.get('sha256')}`",
+        *_card_head(report),
         f"- Forecast of `{model.target}` over `{model.time}`"
         + (f", one series per `{model.key}`" if model.key else "")
         + f"; {fc.get('frequency')} steps, horizon {fc.get('horizon')}",

@@ -20,8 +20,7 @@ from fas_ray.config import RunSpec, Settings
 from fas_ray.etl import normalize_name
 from fas_ray.exceptions import InputError
 from fas_ray.forecast import Forecaster
-from fas_ray.manifest import RunManifest, new_run_id
-from fas_ray.storage import DataRoot, write_json, write_parquet_atomic
+from fas_ray.storage import write_json, write_parquet_atomic
 
 if TYPE_CHECKING:
     from fas_ray.pipeline import RunResult
@@ -111,12 +110,7 @@ def run_forecast(
 
     say = progress or (lambda stage, msg: None)
     budget = budget if budget is not None else Budget(spec.time_budget_s)
-    root = DataRoot(settings.data_root).ensure()
-    run_id = run_id or new_run_id()
-    run_dir = root.run_dir(run_id)
-    manifest = RunManifest.create(
-        run_dir, run_id=run_id, source=str(spec.source), config=spec.model_dump(mode="json")
-    )
+    root, run_id, run_dir, manifest = pl_.start_run(spec, settings, run_id)
     wall = time.perf_counter()
     with pl_._recorded(manifest):
         bronze = pl_._stage_ingest(manifest, root, spec.source, say, spec.ingest)

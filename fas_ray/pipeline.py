@@ -385,6 +385,19 @@ def run_etl_pipeline(
     return EtlRunResult(run_id, silver, etl, profile, manifest.path, dict(manifest.artifacts))
 
 
+def start_run(
+    spec: RunSpec, settings: Settings, run_id: str | None
+) -> tuple[DataRoot, str, Path, RunManifest]:
+    """The data root, the run's id (a new one unless given), its folder and its manifest."""
+    root = DataRoot(settings.data_root).ensure()
+    run_id = run_id or new_run_id()
+    run_dir = root.run_dir(run_id)
+    manifest = RunManifest.create(
+        run_dir, run_id=run_id, source=str(spec.source), config=spec.model_dump(mode="json")
+    )
+    return root, run_id, run_dir, manifest
+
+
 def training_etl(options: EtlOptions) -> EtlOptions:
     """The ETL options of a training run: ``missing="auto"`` keeps missing values (columns
     with their own strategy keep it), so the model fills them from its training rows, inside
@@ -502,12 +515,7 @@ def run_pipeline(
     )
     say: Progress = progress or (lambda stage, msg: None)
     budget = budget if budget is not None else Budget(run_budget_s(spec))
-    root = DataRoot(settings.data_root).ensure()
-    run_id = run_id or new_run_id()
-    run_dir = root.run_dir(run_id)
-    manifest = RunManifest.create(
-        run_dir, run_id=run_id, source=str(spec.source), config=spec.model_dump(mode="json")
-    )
+    root, run_id, run_dir, manifest = start_run(spec, settings, run_id)
     wall = time.perf_counter()
     with _recorded(manifest):
         bronze = _stage_ingest(manifest, root, spec.source, say, spec.ingest)
