@@ -18,7 +18,11 @@ Two modes:
 
 Pruning is asynchronous successive halving over CV folds: at the rung folds (1, 3, 9, ... with
 ``eta`` 3) a configuration continues only when its running mean is in the best ``1/eta`` of the
-running means other configurations had at that fold.
+running means other configurations had at that fold, or in the best ``1/eta`` of those of its
+own learner. The second rule keeps every model family's best configurations for the ensemble:
+where one cheap learner leads (a linear model on a linear table), the trees' configurations
+would otherwise all be pruned at the first fold, and the ensemble could only average linear
+models.
 """
 
 from __future__ import annotations
@@ -93,7 +97,10 @@ class SearchCoordinator:
         n_folds: folds per configuration (for the pruning rungs).
         prune: whether to prune by successive halving over folds.
         eta: successive-halving reduction factor.
-        min_rung_size: configurations needed at a rung before it prunes anything.
+        min_rung_size: configurations needed at a rung before it prunes anything (all of
+            them, or of one learner for the learner's own reference).
+        per_learner: also keep a configuration that is in the best ``1/eta`` of its learner's
+            configurations at the rung (False: only the global reference counts).
         keep_oof: how many of the best configurations keep their out-of-fold predictions.
         keep_oof_per_learner: also keep the best this many of each learner, so the ensemble
             has different model families to combine even when one learner fills the top.
@@ -117,6 +124,7 @@ class SearchCoordinator:
         prune: bool = True,
         eta: int = 3,
         min_rung_size: int = 6,
+        per_learner: bool = True,
         keep_oof: int = 20,
         keep_oof_per_learner: int = 3,
         first_configs: Sequence[dict[str, Any]] = (),
@@ -135,6 +143,7 @@ class SearchCoordinator:
         self.prune = prune
         self.eta = max(2, int(eta))
         self.min_rung_size = max(1, int(min_rung_size))
+        self.per_learner = per_learner
         self.keep_oof = max(0, int(keep_oof))
         self.keep_oof_per_learner = max(0, int(keep_oof_per_learner)) if self.keep_oof else 0
         self.rungs = self._rung_folds(n_folds, self.eta)
@@ -152,7 +161,8 @@ class SearchCoordinator:
             self.study.enqueue_trial(config, skip_if_exists=True)
         self._trials: dict[int, optuna.trial.Trial] = {}
         self._configs: dict[int, dict[str, Any]] = {}
-        self._rung_values: dict[int, list[tuple[int, float]]] = {f: [] for f in self.rungs}
+        # rung fold -> (configuration number, running mean, learner)
+        self._rung_values: dict[int, list[tuple[int, float, str]]] = {f: [] for f in self.rungs}
         self._handed = 0
         self._batch_start = 0
         self._pending_tells: dict[int, ConfigResult] = {}
@@ -213,16 +223,27 @@ class SearchCoordinator:
         if folds_done not in self._rung_values:
             return False
         values = self._rung_values[folds_done]
+        learner = str(self._configs.get(number, {}).get("learner", ""))
         if self.deterministic:
-            reference = [v for n, v in values if n < self._batch_start]
+            reference = [(v, lr) for n, v, lr in values if n < self._batch_start]
         else:
-            reference = [v for _, v in values]
-        values.append((number, float(running_mean)))
-        if not self.prune or len(reference) < self.min_rung_size:
+            reference = [(v, lr) for _, v, lr in values]
+        values.append((number, float(running_mean), learner))
+        if not self.prune:
             return False
+        if self._kept_by([v for v, _ in reference], running_mean):
+            return False
+        own = [v for v, lr in reference if lr == learner] if learner and self.per_learner else []
+        return len(own) < self.min_rung_size or not self._kept_by(own, running_mean)
+
+    def _kept_by(self, reference: list[float], running_mean: float) -> bool:
+        """Whether ``running_mean`` survives against ``reference``: too few values to compare
+        with (below ``min_rung_size``), or in their best ``1/eta``."""
+        if len(reference) < self.min_rung_size:
+            return True
         keep = max(1, len(reference) // self.eta)
         threshold = sorted(reference, reverse=True)[keep - 1]
-        return not (running_mean >= threshold)
+        return running_mean >= threshold
 
     # ------------------------------------------------------------------ results
     def tell(self, result: ConfigResult, oof: np.ndarray | None = None) -> None:

@@ -110,6 +110,24 @@ def test_rungs_prune_the_worse_two_thirds() -> None:
     assert off.report(1, 1, 0.0) is False
 
 
+def test_a_learner_keeps_its_own_best_third_where_another_learner_leads() -> None:
+    coord = SearchCoordinator(["linear", "lightgbm"], seed=0, min_rung_size=3, n_folds=5)
+    coord._configs.update({n: {"learner": "linear"} for n in range(6)})
+    coord._configs.update({n: {"learner": "lightgbm"} for n in range(6, 12)})
+    for n, v in enumerate([0.90, 0.91, 0.92, 0.93, 0.94, 0.95]):  # the linear model leads
+        assert coord.report(n, 1, v) is False
+    assert coord.report(6, 1, 0.80) is True  # globally poor, too few trees to compare with
+    assert coord.report(7, 1, 0.70) is True
+    assert coord.report(8, 1, 0.75) is True
+    assert coord.report(9, 1, 0.85) is False  # the best third of the trees: kept
+    assert coord.report(10, 1, 0.60) is True  # poor for a tree too
+    alone = SearchCoordinator(["linear", "lightgbm"], seed=0, min_rung_size=3, per_learner=False)
+    alone._configs.update(coord._configs)
+    for n, v in enumerate([0.90, 0.91, 0.92, 0.93, 0.94, 0.95, 0.80, 0.70, 0.75]):
+        alone.report(n, 1, v)
+    assert alone.report(9, 1, 0.85) is True  # only the global reference counts
+
+
 def test_only_the_best_oof_predictions_are_kept() -> None:
     coord = SearchCoordinator(LEARNERS, seed=0, keep_oof=2, keep_oof_per_learner=0)
     for n, s in enumerate([0.3, 0.9, 0.1, 0.8]):
