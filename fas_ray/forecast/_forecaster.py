@@ -26,6 +26,7 @@ from fas_ray.forecast._backtest import (
     interval_coverage,
     origins,
 )
+from fas_ray.forecast._lags import LagFeatures
 from fas_ray.forecast._models import Candidate, candidates
 from fas_ray.forecast._series import (
     Frequency,
@@ -35,6 +36,7 @@ from fas_ray.forecast._series import (
     prepare_series,
     season_lengths,
 )
+from fas_ray.forecast._tuned import tune_lags
 
 __all__ = ["Forecaster", "MapFn", "SeriesFit"]
 
@@ -42,6 +44,10 @@ MapFn = Callable[[Callable[[Any], Any], Sequence[Any]], Sequence[Any]]
 
 _MIN_TRAIN = 4  # points the oldest backtest window trains on, at least
 _BUDGET_SHARE = 0.9  # of the time budget, for the backtests; the rest forecasts
+# of the time budget, for searching boosting-on-lags configurations (split over the series;
+# each series gets at least _MIN_TUNE_SECONDS, but never past the budget's deadline)
+_TUNE_SHARE = 0.3
+_MIN_TUNE_SECONDS = 2.0
 
 
 @dataclass
@@ -81,6 +87,10 @@ class Forecaster:
             note) instead of an error.
         caruana: also try Caruana's weighted selection over the backtest forecasts besides
             the mean and median of the best (off: on the forecast bench it did not help).
+        tune: also search LightGBM / XGBoost configurations for boosting on lags with the
+            tabular search's coordinator (a share of the budget per series), the best one a
+            candidate of its own.
+        tune_trials: the most configurations that search tries per series.
     """
 
     def __init__(
@@ -96,11 +106,15 @@ class Forecaster:
         time_budget: float | None = 60.0,
         allow_naive: bool = False,
         caruana: bool = False,
+        tune: bool = True,
+        tune_trials: int = 24,
     ) -> None:
         if horizon is not None and horizon < 1:
             raise ConfigError(f"horizon must be at least 1, got {horizon}.")
         if season_length is not None and season_length < 1:
             raise ConfigError(f"season_length must be at least 1, got {season_length}.")
+        if tune_trials < 1:
+            raise ConfigError(f"tune_trials must be at least 1, got {tune_trials}.")
         if folds < 3:
             raise ConfigError(f"folds must be at least 3 (rolling-origin backtest), got {folds}.")
         if any(not 0 < level < 100 for level in levels):
@@ -117,6 +131,8 @@ class Forecaster:
         self.time_budget = time_budget
         self.allow_naive = allow_naive
         self.caruana = caruana
+        self.tune = tune
+        self.tune_trials = tune_trials
         self.frequency_: Frequency | None = None
         self.horizon_: int = 0
         self.fits_: list[SeriesFit] = []
@@ -146,13 +162,23 @@ class Forecaster:
             time.time() + _BUDGET_SHARE * self.time_budget if self.time_budget is not None else None
         )
         self.frequency_, self.horizon_ = freq, horizon
-        fit_one = _FitOne(self, freq, horizon, deadline)
+        tune_seconds = (
+            None
+            if self.time_budget is None
+            else max(_MIN_TUNE_SECONDS, _TUNE_SHARE * self.time_budget / len(series))
+        )
+        fit_one = _FitOne(self, freq, horizon, deadline, tune_seconds)
         self.fits_ = list(map_fn(fit_one, series)) if map_fn else [fit_one(s) for s in series]
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
     def _fit_one(
-        self, series: Series, freq: Frequency, horizon: int, deadline: float | None
+        self,
+        series: Series,
+        freq: Frequency,
+        horizon: int,
+        deadline: float | None,
+        tune_seconds: float | None = None,
     ) -> SeriesFit:
         y = series.values
         needed = self.folds * horizon + _MIN_TRAIN
@@ -172,8 +198,12 @@ class Forecaster:
         for candidate in candidates(seasons, len(y) - self.folds * horizon, daily):
             late = None if candidate.kind == "baseline" else deadline
             results.append(backtest(candidate, y, horizon, self.folds, m, deadline=late))
-        chosen, tried = combine(results, y, horizon, self.folds, m, caruana=self.caruana)
         by_name = {c.name: c for c in candidates(seasons, len(y), daily)}
+        tuned = self._tuned_lags(y, horizon, m, daily, results, tune_seconds, deadline)
+        if tuned is not None:
+            by_name[tuned[0].name] = tuned[0]
+            results.append(tuned[1])
+        chosen, tried = combine(results, y, horizon, self.folds, m, caruana=self.caruana)
         members = [by_name[name] for name in chosen.members]
         forecast = chosen.apply([c.forecast(y, horizon) for c in members])
         errors = self._backtest_errors(results, chosen, y, horizon)
@@ -193,6 +223,43 @@ class Forecaster:
             tried,
             list(series.notes),
         )
+
+    def _tuned_lags(
+        self,
+        y: np.ndarray,
+        horizon: int,
+        m: int,
+        daily: bool,
+        results: list[Backtest],
+        seconds: float | None,
+        deadline: float | None,
+    ) -> tuple[Candidate, Backtest] | None:
+        """Boosting on lags with its configuration searched (``tune_lags``), after the other
+        candidates, for ``seconds`` (its share of the budget) but not past ``deadline``; None
+        where the fixed lag model could not run or no configuration finished."""
+        if not self.tune or not any(r.name == "lightgbm_lags" and r.ok for r in results):
+            return None
+        until = None if seconds is None else time.time() + seconds
+        if deadline is not None:
+            until = deadline if until is None else min(until, deadline)
+        if until is not None and time.time() >= until:
+            return None
+        features = LagFeatures.for_season(m, len(y) - self.folds * horizon, daily)
+        found = tune_lags(
+            y, horizon, self.folds, m, features, deadline=until, max_trials=self.tune_trials
+        )
+        if found is None:
+            return None
+        config, result = found
+        candidate = Candidate(
+            result.name,
+            "learned",
+            season=m,
+            min_points=features.reach + 11,
+            daily=daily,
+            config=config,
+        )
+        return candidate, result
 
     def _backtest_errors(
         self, results: list[Backtest], chosen: Combination, y: np.ndarray, horizon: int
@@ -415,9 +482,12 @@ class _FitOne:
     freq: Frequency
     horizon: int
     deadline: float | None
+    tune_seconds: float | None = None
 
     def __call__(self, series: Series) -> SeriesFit:
-        return self.forecaster._fit_one(series, self.freq, self.horizon, self.deadline)
+        return self.forecaster._fit_one(
+            series, self.freq, self.horizon, self.deadline, self.tune_seconds
+        )
 
 
 def _extend(width: np.ndarray, h: int) -> np.ndarray:

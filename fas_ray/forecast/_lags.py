@@ -85,8 +85,12 @@ def _model(seed: int) -> Any:
     )
 
 
-def lag_forecast(y: np.ndarray, h: int, features: LagFeatures, seed: int = 0) -> np.ndarray:
+def lag_forecast(
+    y: np.ndarray, h: int, features: LagFeatures, seed: int = 0, model: Any = None
+) -> np.ndarray:
     """``h`` recursive forecasts after ``y`` by LightGBM on lagged first differences.
+
+    ``model``: an unfitted scikit-learn regressor to use instead (fitted here, in place).
 
     Raises:
         ValueError: the history is too short for the features (fewer than 10 rows to learn
@@ -101,7 +105,7 @@ def lag_forecast(y: np.ndarray, h: int, features: LagFeatures, seed: int = 0) ->
             f"Boosting on lags needs {first + 11} points for its features, got {len(y)}."
         )
     X = np.asarray([features.row(changes, t) for t in rows], dtype=np.float64)
-    model = _model(seed).fit(X, changes[first:])
+    model = (_model(seed) if model is None else model).fit(X, changes[first:])
     extended = list(changes)
     level = float(y[-1])
     out = np.empty(h)

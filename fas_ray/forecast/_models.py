@@ -65,6 +65,8 @@ class Candidate:
     seasons: tuple[int, ...] = ()
     min_points: int = 1
     daily: bool = False  # boosting on lags: add a week, two and a month of lags
+    # boosting on lags, tuned: the search's flat configuration as sorted (key, value) pairs
+    config: tuple[tuple[str, Any], ...] = ()
 
     def forecast(self, y: np.ndarray, h: int) -> np.ndarray:
         """``h`` point forecasts after history ``y``."""
@@ -77,8 +79,14 @@ class Candidate:
             return seasonal_naive(y, h, self.season)
         if self.name == "drift":
             return drift(y, h)
-        if self.name == "lightgbm_lags":
-            return lag_forecast(y, h, LagFeatures.for_season(self.season, len(y), self.daily))
+        if self.kind == "learned":
+            features = LagFeatures.for_season(self.season, len(y), self.daily)
+            model = None
+            if self.config:
+                from fas_ray.forecast._tuned import lag_estimator
+
+                model = lag_estimator(self.config)
+            return lag_forecast(y, h, features, model=model)
         model = _statsforecast(self)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -30,6 +30,8 @@ from fas_ray.forecast import (
     season_lengths,
     seasonal_naive,
 )
+from fas_ray.forecast._lags import LagFeatures
+from fas_ray.forecast._tuned import tune_lags
 
 START = dt.date(2020, 1, 6)  # a Monday
 
@@ -184,6 +186,27 @@ def test_boosting_on_lagged_changes_follows_a_trend() -> None:
     assert forecast[-1] > y.max() + 20  # beyond every level in the history
     with pytest.raises(ValueError, match="needs"):
         boost.forecast(y[:12], 3)
+
+
+def test_boosting_on_lags_is_tuned_by_the_search_and_competes() -> None:
+    rng = np.random.default_rng(1)
+    t = np.arange(150, dtype=np.float64)
+    y = 50.0 + 0.4 * t + 6.0 * np.sin(2 * np.pi * t / 7) + rng.normal(scale=1.0, size=150)
+    features = LagFeatures.for_season(7, 150 - 3 * 14, daily=True)
+    found = tune_lags(y, 14, 3, 7, features, deadline=None, max_trials=6)
+    assert found is not None
+    config, result = found
+    assert dict(config)["learner"] in ("lightgbm", "xgboost")
+    assert result.ok and len(result.forecasts) == 3 and result.name.endswith("_lags_tuned")
+    again = tune_lags(y, 14, 3, 7, features, deadline=None, max_trials=6)  # seeded
+    assert again is not None and again[0] == config and again[1].scores == result.scores
+    fc = Forecaster("day", "value", horizon=14, time_budget=None, tune_trials=4).fit(_daily(y))
+    board = fc.leaderboard()
+    tuned = board.filter(pl.col("model").str.ends_with("_lags_tuned"))
+    assert tuned.height == 1 and tuned["mase"][0] is not None
+    assert fc.predict()["forecast"].is_finite().all()
+    plain = Forecaster("day", "value", horizon=14, time_budget=None, tune=False).fit(_daily(y))
+    assert not plain.leaderboard()["model"].str.ends_with("_lags_tuned").any()
 
 
 @dataclass(frozen=True)
