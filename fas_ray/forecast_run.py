@@ -162,11 +162,16 @@ def run_forecast(
                 f"{first['backtest'].get('mase', float('nan')):.3f}; seasonal naive "
                 f"{first['seasonal_naive_mase'] or float('nan'):.3f})",
             )
+            if report_fc["covariates"]:
+                say(
+                    "forecast",
+                    "covariates " + ", ".join(report_fc["covariates"][:10]) + ": "
+                    f"{report_fc['covariates_use']}",
+                )
             if report_fc["ignored_columns"]:
                 say(
                     "forecast",
-                    "not used (covariates are not modelled yet): "
-                    + ", ".join(report_fc["ignored_columns"][:10]),
+                    "not used (not numeric): " + ", ".join(report_fc["ignored_columns"][:10]),
                 )
 
         with manifest.stage("charts") as rec:

@@ -100,8 +100,10 @@ def backtest(
     folds: int,
     m: int,
     deadline: float | None = None,
+    exog: np.ndarray | None = None,
 ) -> Backtest:
-    """``candidate`` forecast from each window's origin, scored against what followed.
+    """``candidate`` forecast from each window's origin, scored against what followed
+    (``exog``: covariates aligned with ``y``; each window sees their rows before its origin).
 
     ``deadline`` (``time.time()``): a window that would start after it fails the candidate
     (``error="out of time"``), so a slow method cannot overrun the budget by more than one
@@ -115,7 +117,8 @@ def backtest(
             break
         history, actual = y[:origin], y[origin : origin + horizon]
         try:
-            forecast = candidate.forecast(history, horizon)
+            past = None if exog is None else exog[:origin]
+            forecast = candidate.forecast(history, horizon, exog=past)
         except Exception as exc:  # a method that cannot fit this history: recorded, not fatal
             result.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
             break

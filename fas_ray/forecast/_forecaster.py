@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -66,6 +66,7 @@ class SeriesFit:
     results: list[Backtest] = field(default_factory=list)
     tried: list[Combination] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    exog: np.ndarray | None = None  # the covariates, rows aligned with ``history``
 
 
 class Forecaster:
@@ -91,6 +92,10 @@ class Forecaster:
             tabular search's coordinator (a share of the budget per series), the best one a
             candidate of its own.
         tune_trials: the most configurations that search tries per series.
+        covariates: columns that boosting on lags reads as features, each at ``horizon``
+            and ``horizon + 1`` steps back, so no future value is needed ("auto": every
+            numeric or boolean column other than the time, target and key; ``()``: none).
+            The statistical candidates and the baselines do not use them.
     """
 
     def __init__(
@@ -108,6 +113,7 @@ class Forecaster:
         caruana: bool = False,
         tune: bool = True,
         tune_trials: int = 24,
+        covariates: Sequence[str] | Literal["auto"] = "auto",
     ) -> None:
         if horizon is not None and horizon < 1:
             raise ConfigError(f"horizon must be at least 1, got {horizon}.")
@@ -133,12 +139,18 @@ class Forecaster:
         self.caruana = caruana
         self.tune = tune
         self.tune_trials = tune_trials
+        if isinstance(covariates, str) and covariates != "auto":
+            raise ConfigError(
+                f"covariates is 'auto' or a list of column names, got '{covariates}'."
+            )
+        self.covariates = covariates if covariates == "auto" else tuple(covariates)
+        self.covariates_: list[str] = []  # the covariates used
         self.frequency_: Frequency | None = None
         self.horizon_: int = 0
         self.fits_: list[SeriesFit] = []
         self.fit_seconds_: float = 0.0
         self.metadata: dict[str, Any] = {}  # the registry's id, run and version
-        self.ignored_: list[str] = []  # other columns: covariates are not used yet
+        self.ignored_: list[str] = []  # other columns: not numeric, or not asked for
 
     # ------------------------------------------------------------------ fit
     def fit(self, data: Any, map_fn: MapFn | None = None) -> Forecaster:
@@ -154,8 +166,17 @@ class Forecaster:
         started = time.perf_counter()
         frame = to_polars(data)
         used = {self.time, self.target, self.key}
-        self.ignored_ = [c for c in frame.columns if c not in used]
-        series, freq = prepare_series(frame, self.time, self.target, self.key)
+        others = [c for c in frame.columns if c not in used]
+        if self.covariates == "auto":
+            self.covariates_ = [
+                c for c in others if frame[c].dtype.is_numeric() or frame[c].dtype == pl.Boolean
+            ]
+        else:
+            self.covariates_ = list(self.covariates)
+        self.ignored_ = [c for c in others if c not in self.covariates_]
+        series, freq = prepare_series(
+            frame, self.time, self.target, self.key, covariates=self.covariates_
+        )
         shortest = min(len(s) for s in series)
         horizon = self.horizon or default_horizon(freq, shortest, self.folds)
         deadline = (
@@ -195,17 +216,18 @@ class Forecaster:
             return self._naive_only(series, m, horizon, needed)
         results = []
         daily = freq.unit == "day" and freq.n == 1
+        exog = series.exog
         for candidate in candidates(seasons, len(y) - self.folds * horizon, daily):
             late = None if candidate.kind == "baseline" else deadline
-            results.append(backtest(candidate, y, horizon, self.folds, m, deadline=late))
+            results.append(backtest(candidate, y, horizon, self.folds, m, deadline=late, exog=exog))
         by_name = {c.name: c for c in candidates(seasons, len(y), daily)}
-        tuned = self._tuned_lags(y, horizon, m, daily, results, tune_seconds, deadline)
+        tuned = self._tuned_lags(y, exog, horizon, m, daily, results, tune_seconds, deadline)
         if tuned is not None:
             by_name[tuned[0].name] = tuned[0]
             results.append(tuned[1])
         chosen, tried = combine(results, y, horizon, self.folds, m, caruana=self.caruana)
         members = [by_name[name] for name in chosen.members]
-        forecast = chosen.apply([c.forecast(y, horizon) for c in members])
+        forecast = chosen.apply([c.forecast(y, horizon, exog=exog) for c in members])
         errors = self._backtest_errors(results, chosen, y, horizon)
         widths = {level: conformal_widths(errors, level / 100) for level in self.levels}
         coverage = {level: interval_coverage(errors, level / 100) for level in self.levels}
@@ -222,11 +244,13 @@ class Forecaster:
             results,
             tried,
             list(series.notes),
+            exog,
         )
 
     def _tuned_lags(
         self,
         y: np.ndarray,
+        exog: np.ndarray | None,
         horizon: int,
         m: int,
         daily: bool,
@@ -245,8 +269,17 @@ class Forecaster:
         if until is not None and time.time() >= until:
             return None
         features = LagFeatures.for_season(m, len(y) - self.folds * horizon, daily)
+        if exog is not None:
+            features = features.with_covariates(horizon)
         found = tune_lags(
-            y, horizon, self.folds, m, features, deadline=until, max_trials=self.tune_trials
+            y,
+            horizon,
+            self.folds,
+            m,
+            features,
+            deadline=until,
+            max_trials=self.tune_trials,
+            exog=exog,
         )
         if found is None:
             return None
@@ -318,19 +351,19 @@ class Forecaster:
         h = horizon or self.horizon_
         if h < 1:
             raise ConfigError(f"horizon must be at least 1, got {h}.")
-        todo: list[tuple[SeriesFit, np.ndarray | None, pl.Series]] = [
-            (fit, None, fit.times) for fit in fits
+        todo: list[tuple[SeriesFit, np.ndarray | None, pl.Series, np.ndarray | None]] = [
+            (fit, None, fit.times, getattr(fit, "exog", None)) for fit in fits
         ]
         if history is not None:
             todo = self._new_history(history, freq)
         frames = []
-        for fit, values, times in todo:
+        for fit, values, times, exog in todo:
             if values is None and h <= len(fit.forecast):
                 point = fit.forecast[:h]
             else:
                 y = fit.history if values is None else values
                 try:
-                    point = fit.chosen.apply([c.forecast(y, h) for c in fit.members])
+                    point = fit.chosen.apply([c.forecast(y, h, exog=exog) for c in fit.members])
                 except ValueError as exc:
                     raise InputError(
                         f"The history of {len(y)} points cannot be forecast by "
@@ -352,22 +385,32 @@ class Forecaster:
 
     def _new_history(
         self, history: Any, freq: Frequency
-    ) -> list[tuple[SeriesFit, np.ndarray | None, pl.Series]]:
-        series, steps = prepare_series(to_polars(history), self.time, self.target, self.key)
+    ) -> list[tuple[SeriesFit, np.ndarray | None, pl.Series, np.ndarray | None]]:
+        frame = to_polars(history)
+        covariates = list(getattr(self, "covariates_", []))
+        lacking = [c for c in covariates if c not in frame.columns]
+        if lacking:
+            raise InputError(
+                f"The history lacks the covariate(s) {', '.join(lacking)} the model was "
+                "fitted with; send them with the time and target columns."
+            )
+        series, steps = prepare_series(
+            frame, self.time, self.target, self.key, covariates=covariates
+        )
         if steps != freq:
             raise InputError(
                 f"The history steps {steps.describe()}; the model was fitted on "
                 f"{freq.describe()} data."
             )
         by_key = {fit.key: fit for fit in self._fitted()}
-        out: list[tuple[SeriesFit, np.ndarray | None, pl.Series]] = []
+        out: list[tuple[SeriesFit, np.ndarray | None, pl.Series, np.ndarray | None]] = []
         for s in series:
             if s.key not in by_key:
                 known = ", ".join(str(k) for k in by_key)
                 raise InputError(
                     f"The series '{s.key}' was not in the training data; known: {known}."
                 )
-            out.append((by_key[s.key], s.values, s.times))
+            out.append((by_key[s.key], s.values, s.times, s.exog))
         return out
 
     def history(self) -> pl.DataFrame:
@@ -450,6 +493,14 @@ class Forecaster:
             "horizon": self.horizon_,
             "folds": self.folds,
             "seconds": round(self.fit_seconds_, 2),
+            "covariates": list(getattr(self, "covariates_", [])),
+            "covariates_use": (
+                "boosting on lags reads each covariate's values horizon and horizon + 1 "
+                "steps back (no future values needed); the statistical models and baselines "
+                "do not use them"
+                if getattr(self, "covariates_", [])
+                else ""
+            ),
             "ignored_columns": list(getattr(self, "ignored_", [])),
             "series": [
                 {

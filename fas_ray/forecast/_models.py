@@ -68,8 +68,9 @@ class Candidate:
     # boosting on lags, tuned: the search's flat configuration as sorted (key, value) pairs
     config: tuple[tuple[str, Any], ...] = ()
 
-    def forecast(self, y: np.ndarray, h: int) -> np.ndarray:
-        """``h`` point forecasts after history ``y``."""
+    def forecast(self, y: np.ndarray, h: int, exog: np.ndarray | None = None) -> np.ndarray:
+        """``h`` point forecasts after history ``y``; boosting on lags also reads the
+        covariates ``exog`` (rows aligned with ``y``) ``h`` and ``h + 1`` steps back."""
         y = np.asarray(y, dtype=np.float64)
         if len(y) < self.min_points:
             raise ValueError(f"{self.name} needs {self.min_points} points, got {len(y)}.")
@@ -81,12 +82,16 @@ class Candidate:
             return drift(y, h)
         if self.kind == "learned":
             features = LagFeatures.for_season(self.season, len(y), self.daily)
+            if exog is not None and np.asarray(exog).size:
+                features = features.with_covariates(h)
+            else:
+                exog = None
             model = None
             if self.config:
                 from fas_ray.forecast._tuned import lag_estimator
 
                 model = lag_estimator(self.config)
-            return lag_forecast(y, h, features, model=model)
+            return lag_forecast(y, h, features, model=model, exog=exog)
         model = _statsforecast(self)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

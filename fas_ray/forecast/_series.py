@@ -7,6 +7,7 @@ Frequencies are calendar-aware: hourly data steps by an hour, monthly data by a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,12 +104,15 @@ class Series:
         times: the timestamps, ascending, one per step.
         values: the target at each time (float64, no missing value).
         notes: what was done to make it regular (duplicates aggregated, gaps filled).
+        exog: the covariates at each time, ``(len(values), k)`` float64 with no missing
+            value, in ``prepare_series``'s ``covariates`` order (None: none asked for).
     """
 
     key: object
     times: pl.Series
     values: np.ndarray
     notes: list[str] = field(default_factory=list)
+    exog: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.values)
@@ -197,18 +201,22 @@ def prepare_series(
     time: str,
     target: str,
     key: str | None = None,
+    covariates: Sequence[str] = (),
 ) -> tuple[list[Series], Frequency]:
     """Regular series from ``df``: one per ``key`` value (or one), on a common frequency.
 
     Rows without a time are dropped (noted), times are parsed when they are text, duplicate
     timestamps of a series are averaged, missing steps are filled by linear interpolation when
-    at most 10 % of a series' grid is missing, and refused above that.
+    at most 10 % of a series' grid is missing, and refused above that. ``covariates``
+    (numeric or boolean columns) are averaged and filled the same way (a covariate with no
+    value in a series is 0 there, noted) into each series' ``exog``.
 
     Raises:
-        InputError: a column is missing, the target is not numeric, the times cannot be
-            parsed, a series has a single point, or too many steps are missing.
+        InputError: a column is missing, the target or a covariate is not numeric, the
+            times cannot be parsed, a series has a single point, or too many steps are
+            missing.
     """
-    for column in (time, target, *([key] if key else [])):
+    for column in (time, target, *([key] if key else []), *covariates):
         if column not in df.columns:
             raise InputError(
                 f"The column '{column}' is not in the data. Columns: {', '.join(df.columns)}."
@@ -217,12 +225,19 @@ def prepare_series(
         raise InputError(
             f"The target '{target}' is {df[target].dtype}, not numeric; a forecast needs numbers."
         )
+    for column in covariates:
+        if not (df[column].dtype.is_numeric() or df[column].dtype == pl.Boolean):
+            raise InputError(
+                f"The covariate '{column}' is {df[column].dtype}, not numeric or boolean; "
+                "leave it out of the covariates."
+            )
     times = _parse_times(df[time], time)
     frame = pl.DataFrame(
         {
             "_t": times,
             "_y": df[target].cast(pl.Float64),
             "_k": df[key] if key else pl.Series([None] * df.height, dtype=pl.String),
+            **{f"_x{i}": df[c].cast(pl.Float64) for i, c in enumerate(covariates)},
         }
     )
     frame = frame.filter(pl.col("_t").is_not_null())
@@ -230,7 +245,7 @@ def prepare_series(
     freq = infer_frequency(frame["_t"])
     out: list[Series] = []
     for (name,), part in frame.group_by(["_k"], maintain_order=True):
-        series = _regular(part, freq, name, target)
+        series = _regular(part, freq, name, target, list(covariates))
         if dropped:
             series.notes.insert(0, f"{dropped} rows without a time dropped")
         out.append(series)
@@ -260,11 +275,20 @@ def _parse_times(column: pl.Series, name: str) -> pl.Series:
     )
 
 
-def _regular(part: pl.DataFrame, freq: Frequency, key: object, target: str) -> Series:
+def _regular(
+    part: pl.DataFrame, freq: Frequency, key: object, target: str, covariates: list[str]
+) -> Series:
     notes: list[str] = []
     missing_target = int(part["_y"].fill_nan(None).null_count())
+    xs = [f"_x{i}" for i in range(len(covariates))]
     agg = (
-        part.group_by("_t").agg(pl.col("_y").fill_nan(None).mean(), pl.len().alias("_n")).sort("_t")
+        part.group_by("_t")
+        .agg(
+            pl.col("_y").fill_nan(None).mean(),
+            *[pl.col(x).fill_nan(None).mean() for x in xs],
+            pl.len().alias("_n"),
+        )
+        .sort("_t")
     )
     duplicates = int((agg["_n"] - 1).sum())
     if duplicates:
@@ -277,7 +301,7 @@ def _regular(part: pl.DataFrame, freq: Frequency, key: object, target: str) -> S
         )
     start, end = agg["_t"][0], agg["_t"][-1]
     grid = _grid(start, end, freq, agg["_t"].dtype)
-    full = pl.DataFrame({"_t": grid}).join(agg.select("_t", "_y"), on="_t", how="left")
+    full = pl.DataFrame({"_t": grid}).join(agg.select("_t", "_y", *xs), on="_t", how="left")
     off_grid = agg.height - full["_y"].is_not_null().sum() - int(agg["_y"].is_null().sum())
     if off_grid > 0:
         raise InputError(
@@ -298,7 +322,16 @@ def _regular(part: pl.DataFrame, freq: Frequency, key: object, target: str) -> S
             f"{gaps} missing steps filled by linear interpolation"
             + (f" ({missing_target} of them empty target values)" if missing_target else "")
         )
-    return Series(key, full["_t"], full["_y"].to_numpy().astype(np.float64), notes)
+    exog = None
+    if xs:
+        empty = [c for c, x in zip(covariates, xs, strict=True) if full[x].is_null().all()]
+        if empty:
+            notes.append(f"covariates without a value here, taken as 0: {', '.join(empty)}")
+        full = full.with_columns(
+            pl.col(x).interpolate().forward_fill().backward_fill().fill_null(0.0) for x in xs
+        )
+        exog = full.select(xs).to_numpy().astype(np.float64)
+    return Series(key, full["_t"], full["_y"].to_numpy().astype(np.float64), notes, exog)
 
 
 def _grid(start: object, end: object, freq: Frequency, dtype: pl.DataType) -> pl.Series:

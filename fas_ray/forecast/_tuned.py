@@ -50,8 +50,10 @@ def tune_lags(
     max_trials: int = 24,
     seed: int = 0,
     learners: Sequence[str] = TUNED_LEARNERS,
+    exog: np.ndarray | None = None,
 ) -> tuple[tuple[tuple[str, Any], ...], Backtest] | None:
-    """Search boosting configurations for the lag model on ``y``'s backtest windows.
+    """Search boosting configurations for the lag model on ``y``'s backtest windows
+    (``exog``: covariates aligned with ``y``, read at ``features.exog_lags``).
 
     Returns the best configuration (as sorted ``(key, value)`` pairs) and its backtest, or
     None when no configuration finished every window before ``deadline`` (``time.time()``)
@@ -78,7 +80,9 @@ def tune_lags(
         if not isinstance(ticket, Ticket):
             break
         config = tuple(sorted(ticket.config.items()))
-        result = _evaluate(coordinator, ticket, config, y, horizon, m, features, windows, seed)
+        result = _evaluate(
+            coordinator, ticket, config, y, horizon, m, features, windows, seed, exog
+        )
         if result.ok and (best is None or result.scores["mase"] < best[0]):
             best = (result.scores["mase"], config, result)
     return None if best is None else (best[1], best[2])
@@ -94,6 +98,7 @@ def _evaluate(
     features: LagFeatures,
     windows: list[int],
     seed: int,
+    exog: np.ndarray | None,
 ) -> Backtest:
     """One configuration's backtest, told to the coordinator (pruned when a running mean
     falls behind)."""

@@ -209,13 +209,55 @@ def test_boosting_on_lags_is_tuned_by_the_search_and_competes() -> None:
     assert not plain.leaderboard()["model"].str.ends_with("_lags_tuned").any()
 
 
+def test_a_leading_covariate_is_read_by_boosting_on_lags() -> None:
+    """The series' daily change is the covariate's value 7 days before: only boosting on lags
+    reads it, at the horizon's lag, and it never needs the covariate's future."""
+    rng = np.random.default_rng(5)
+    n, h = 200, 7
+    x = rng.normal(size=n)
+    changes = np.zeros(n)
+    changes[h:] = 3.0 * x[: n - h]
+    y = 100.0 + np.cumsum(changes) + rng.normal(scale=0.05, size=n)
+    frame = _daily(y).with_columns(pl.Series("lead", x), pl.lit("x").alias("shop"))
+    with_x = Forecaster("day", "value", horizon=h, time_budget=None, tune=False).fit(frame)
+    without = Forecaster(
+        "day", "value", horizon=h, time_budget=None, tune=False, covariates=()
+    ).fit(frame)
+
+    def boost(fc: Forecaster) -> float:
+        board = fc.leaderboard()
+        return float(board.filter(pl.col("model") == "lightgbm_lags")["mase"][0])
+
+    assert boost(with_x) < 0.5 * boost(without)
+    report = with_x.report()
+    assert report["covariates"] == ["lead"] and "steps back" in report["covariates_use"]
+    assert report["ignored_columns"] == ["shop"] and without.report()["covariates"] == []
+    assert with_x.predict()["forecast"].is_finite().all()
+    again = with_x.predict(history=frame.head(150))
+    assert again.height == h
+    with pytest.raises(InputError, match="lacks the covariate"):
+        with_x.predict(history=frame.head(150).drop("lead"))
+    with pytest.raises(InputError, match="not numeric"):
+        Forecaster("day", "value", horizon=h, covariates=["shop"]).fit(frame)
+    with pytest.raises(ConfigError, match="covariates"):
+        Forecaster("day", "value", covariates="lead")  # type: ignore[arg-type]
+
+
+def test_backtest_windows_pass_only_the_past_covariates() -> None:
+    y = np.arange(30, dtype=np.float64)
+    spy = Spy("spy", "learned")
+    result = backtest(spy, y, 5, 3, 1, exog=y.reshape(-1, 1).copy())
+    assert result.ok and len(result.forecasts) == 3
+
+
 @dataclass(frozen=True)
 class Spy(Candidate):
     """Forecasts the next values by position, and fails when its history holds the future."""
 
-    def forecast(self, y: np.ndarray, h: int) -> np.ndarray:
+    def forecast(self, y: np.ndarray, h: int, exog: np.ndarray | None = None) -> np.ndarray:
         origin = len(y)
         assert y[-1] == origin - 1, "the history is y[:origin], in order"
+        assert exog is None or (len(exog) == origin and exog[-1, 0] == origin - 1)
         return np.arange(origin, origin + h, dtype=np.float64)
 
 
@@ -257,9 +299,9 @@ def test_conformal_widths_cover_their_level_on_generated_noise() -> None:
 # ------------------------------------------------------------------ Forecaster
 def test_a_pure_trend_is_forecast_by_drift_exactly() -> None:
     y = 10.0 + 0.5 * np.arange(60)
-    frame = _daily(y).with_columns(pl.lit(1.0).alias("price"))
-    fc = Forecaster("day", "value", horizon=7, time_budget=None).fit(frame)
-    assert fc.report()["ignored_columns"] == ["price"]  # covariates: said, not used yet
+    frame = _daily(y).with_columns(pl.lit(1.0).alias("price"), pl.lit("a").alias("note"))
+    fc = Forecaster("day", "value", horizon=7, time_budget=None, tune_trials=2).fit(frame)
+    assert fc.report()["covariates"] == ["price"] and fc.report()["ignored_columns"] == ["note"]
     board = fc.leaderboard()
     assert board.filter(pl.col("model") == "drift")["mase"][0] < 1e-9
     assert fc.report()["series"][0]["backtest"]["mase"] < 1e-6
