@@ -30,6 +30,9 @@ __all__ = ["FORECAST_STAGES", "forecast_figures", "run_forecast", "time_column_o
 # panels of this many series and more are fitted on Ray (one task per series); below it,
 # Ray's start (seconds) costs more than it saves
 PARALLEL_SERIES = 4
+# from this many points, one series' candidates are backtested as parallel Ray tasks (each
+# takes seconds there; below, starting Ray costs more than it saves)
+LONG_SERIES = 2000
 FORECAST_STAGES = ("ingest", "etl", "profile", "forecast", "charts", "register", "report")
 
 
@@ -137,7 +140,8 @@ def run_forecast(
                 allow_naive=spec.allow_naive,
             )
             n_series = silver[key].n_unique() if key else 1
-            if n_series >= PARALLEL_SERIES:  # a panel: its series in parallel on Ray
+            # a panel: its series in parallel on Ray; one long series: its candidates
+            if n_series >= PARALLEL_SERIES or (n_series == 1 and silver.height >= LONG_SERIES):
                 from fas_ray.distributed import ray_map
 
                 with ray_session(settings) as where:

@@ -157,7 +157,8 @@ class Forecaster:
         """Backtest every candidate on every series and keep each series' best.
 
         ``map_fn(fn, items)`` runs the per-series fits (default: one after another here;
-        ``fas_ray.distributed.ray_map`` spreads a panel's series over Ray's CPUs).
+        ``fas_ray.distributed.ray_map`` spreads a panel's series over Ray's CPUs); for a
+        single series it runs the candidates' backtests instead.
 
         Raises:
             InputError: the columns, times or values cannot make a series, or a series is
@@ -188,8 +189,12 @@ class Forecaster:
             if self.time_budget is None
             else max(_MIN_TUNE_SECONDS, _TUNE_SHARE * self.time_budget / len(series))
         )
-        fit_one = _FitOne(self, freq, horizon, deadline, tune_seconds)
-        self.fits_ = list(map_fn(fit_one, series)) if map_fn else [fit_one(s) for s in series]
+        if map_fn is not None and len(series) == 1:  # its candidates in parallel
+            fit_one = _FitOne(self, freq, horizon, deadline, tune_seconds, map_fn)
+            self.fits_ = [fit_one(series[0])]
+        else:
+            fit_one = _FitOne(self, freq, horizon, deadline, tune_seconds)
+            self.fits_ = list(map_fn(fit_one, series)) if map_fn else [fit_one(s) for s in series]
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
@@ -200,6 +205,7 @@ class Forecaster:
         horizon: int,
         deadline: float | None,
         tune_seconds: float | None = None,
+        candidate_map: MapFn | None = None,
     ) -> SeriesFit:
         y = series.values
         needed = self.folds * horizon + _MIN_TRAIN
@@ -214,12 +220,11 @@ class Forecaster:
                     "or allow the seasonal naive forecast (allow_naive=True, --allow-naive)."
                 )
             return self._naive_only(series, m, horizon, needed)
-        results = []
         daily = freq.unit == "day" and freq.n == 1
         exog = series.exog
-        for candidate in candidates(seasons, len(y) - self.folds * horizon, daily):
-            late = None if candidate.kind == "baseline" else deadline
-            results.append(backtest(candidate, y, horizon, self.folds, m, deadline=late, exog=exog))
+        run = _BacktestOne(y, horizon, self.folds, m, deadline, exog)
+        todo = candidates(seasons, len(y) - self.folds * horizon, daily)
+        results = list(candidate_map(run, todo)) if candidate_map else [run(c) for c in todo]
         by_name = {c.name: c for c in candidates(seasons, len(y), daily)}
         tuned = self._tuned_lags(y, exog, horizon, m, daily, results, tune_seconds, deadline)
         if tuned is not None:
@@ -534,10 +539,30 @@ class _FitOne:
     horizon: int
     deadline: float | None
     tune_seconds: float | None = None
+    candidate_map: MapFn | None = None
 
     def __call__(self, series: Series) -> SeriesFit:
         return self.forecaster._fit_one(
-            series, self.freq, self.horizon, self.deadline, self.tune_seconds
+            series, self.freq, self.horizon, self.deadline, self.tune_seconds, self.candidate_map
+        )
+
+
+@dataclass(frozen=True)
+class _BacktestOne:
+    """One candidate's backtest on one series, as a picklable callable (for ``map_fn``);
+    the baselines run whatever the deadline."""
+
+    y: np.ndarray
+    horizon: int
+    folds: int
+    m: int
+    deadline: float | None
+    exog: np.ndarray | None
+
+    def __call__(self, candidate: Candidate) -> Backtest:
+        late = None if candidate.kind == "baseline" else self.deadline
+        return backtest(
+            candidate, self.y, self.horizon, self.folds, self.m, deadline=late, exog=self.exog
         )
 
 
