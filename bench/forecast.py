@@ -150,7 +150,7 @@ def fas_ray(y: np.ndarray, spec: Spec) -> np.ndarray:
     return fc.predict()["forecast"].to_numpy()
 
 
-FORECASTER: dict[str, object] = {}  # extra Forecaster options (--folds)
+FORECASTER: dict[str, object] = {}  # extra Forecaster options (--folds, --caruana, --tune)
 
 SYSTEMS: dict[str, Callable[[np.ndarray, Spec], np.ndarray]] = {
     "fas-ray": fas_ray,
@@ -260,9 +260,14 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print, do not edit RESULTS.md")
     parser.add_argument("--folds", type=int, help="fas-ray's backtest windows (default: its own)")
     parser.add_argument("--caruana", action="store_true", help="fas-ray also tries Caruana")
+    parser.add_argument(
+        "--tune", action="store_true", help="fas-ray also searches boosting-on-lags configurations"
+    )
     args = parser.parse_args()
     if args.caruana:
         FORECASTER["caruana"] = True
+    if args.tune:
+        FORECASTER["tune"] = True
     if args.folds:
         FORECASTER["folds"] = args.folds
     wanted = [s for s in args.series.split(",") if s]

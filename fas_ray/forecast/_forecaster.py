@@ -90,7 +90,8 @@ class Forecaster:
             the mean and median of the best (off: on the forecast bench it did not help).
         tune: also search LightGBM / XGBoost configurations for boosting on lags with the
             tabular search's coordinator (a share of the budget per series), the best one a
-            candidate of its own.
+            candidate of its own (off: on the forecast bench it did not help; see
+            bench/RESULTS.md).
         tune_trials: the most configurations that search tries per series.
         covariates: columns that boosting on lags reads as features, each at ``horizon``
             and ``horizon + 1`` steps back, so no future value is needed ("auto": every
@@ -111,7 +112,7 @@ class Forecaster:
         time_budget: float | None = 60.0,
         allow_naive: bool = False,
         caruana: bool = False,
-        tune: bool = True,
+        tune: bool = False,
         tune_trials: int = 24,
         covariates: Sequence[str] | Literal["auto"] = "auto",
     ) -> None:

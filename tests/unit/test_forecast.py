@@ -200,12 +200,13 @@ def test_boosting_on_lags_is_tuned_by_the_search_and_competes() -> None:
     assert result.ok and len(result.forecasts) == 3 and result.name.endswith("_lags_tuned")
     again = tune_lags(y, 14, 3, 7, features, deadline=None, max_trials=6)  # seeded
     assert again is not None and again[0] == config and again[1].scores == result.scores
-    fc = Forecaster("day", "value", horizon=14, time_budget=None, tune_trials=4).fit(_daily(y))
+    fc = Forecaster("day", "value", horizon=14, time_budget=None, tune=True, tune_trials=4)
+    fc.fit(_daily(y))
     board = fc.leaderboard()
     tuned = board.filter(pl.col("model").str.ends_with("_lags_tuned"))
     assert tuned.height == 1 and tuned["mase"][0] is not None
     assert fc.predict()["forecast"].is_finite().all()
-    plain = Forecaster("day", "value", horizon=14, time_budget=None, tune=False).fit(_daily(y))
+    plain = Forecaster("day", "value", horizon=14, time_budget=None).fit(_daily(y))
     assert not plain.leaderboard()["model"].str.ends_with("_lags_tuned").any()
 
 
