@@ -487,10 +487,10 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _write_table(result: Any, out: Path) -> None:
-    from fas_ray.storage import atomic_write_text, write_parquet_atomic
+    from fas_ray.storage import atomic_write_text, csv_safe_text, write_parquet_atomic
 
-    if out.suffix.lower() == ".csv":
-        atomic_write_text(out, result.write_csv())
+    if out.suffix.lower() == ".csv":  # text cells cannot run as spreadsheet formulas
+        atomic_write_text(out, csv_safe_text(result))
     else:
         write_parquet_atomic(result, out)
 

@@ -34,7 +34,9 @@ class AppArgs(BaseModel):
         "a token is required.",
     )
     api_token: str | None = Field(
-        default=None, description=f"Bearer token; default ${TOKEN_ENV}; unset: no auth."
+        default=None,
+        description=f"Bearer token; default ${TOKEN_ENV}; unset: no auth.",
+        repr=False,  # never in a log line or a traceback's locals
     )
 
     @model_validator(mode="after")

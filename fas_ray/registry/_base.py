@@ -23,6 +23,7 @@ class ModelInfo:
     created_at: str
     version: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+    sha256: str = ""  # of the model file, recorded at registration ("": registered before)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,11 +37,13 @@ class ModelInfo:
             "path": self.path,
             "created_at": self.created_at,
             "extra": self.extra,
+            "sha256": self.sha256,
         }
 
 
 class Registry(Protocol):
-    """Stores models and their metadata; ids are unique and a saved model never changes."""
+    """Stores models and their metadata; ids are unique and a saved model never changes (a
+    model file changed after registration is refused at load)."""
 
     def save(
         self,

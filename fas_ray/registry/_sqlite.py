@@ -1,8 +1,14 @@
-"""SQLite registry: metadata in ``registry.sqlite``, model files under ``models/<id>/``."""
+"""SQLite registry: metadata in ``registry.sqlite``, model files under ``models/<id>/``.
+
+Each model file's SHA-256 is recorded when it is registered and checked before the file is
+unpickled: a file changed on disk afterwards (by accident or by someone who can write the
+models folder but not the database) is refused instead of run.
+"""
 
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 import pickle
 import re
@@ -31,10 +37,13 @@ CREATE TABLE IF NOT EXISTS models (
     metrics    TEXT NOT NULL,
     path       TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    extra      TEXT NOT NULL DEFAULT '{}'
+    extra      TEXT NOT NULL DEFAULT '{}',
+    sha256     TEXT NOT NULL DEFAULT ''
 )
 """
-_COLUMNS = "model_id, version, run_id, task, target, learner, metrics, path, created_at, extra"
+_COLUMNS = (
+    "model_id, version, run_id, task, target, learner, metrics, path, created_at, extra, sha256"
+)
 _VALID_ID = re.compile(r"[A-Za-z0-9_-]{1,200}")
 
 
@@ -77,6 +86,9 @@ class SQLiteRegistry:
             raise RegistryError(f"Cannot open the registry {self.db_path}: {exc}") from None
         try:
             conn.execute(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(models)")}
+            if "sha256" not in columns:  # a registry written before hashes were recorded
+                conn.execute("ALTER TABLE models ADD COLUMN sha256 TEXT NOT NULL DEFAULT ''")
             with conn:
                 yield conn
         except sqlite3.Error as exc:
@@ -118,12 +130,14 @@ class SQLiteRegistry:
             str(path),
             utc_now(),
             extra_json,
+            hashlib.sha256(blob).hexdigest(),
         )
         atomic_write_bytes(path, blob)
         try:
             with self._connect() as conn:
                 conn.execute(
-                    f"INSERT INTO models ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+                    f"INSERT INTO models ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
                 )
         except BaseException:
             shutil.rmtree(model_dir, ignore_errors=True)
@@ -141,7 +155,7 @@ class SQLiteRegistry:
 
     @staticmethod
     def _to_info(row: tuple[Any, ...]) -> ModelInfo:
-        mid, version, run_id, task, target, learner, metrics, path, created, extra = row
+        mid, version, run_id, task, target, learner, metrics, path, created, extra, sha = row
         return ModelInfo(
             model_id=mid,
             version=version,
@@ -153,6 +167,7 @@ class SQLiteRegistry:
             path=path,
             created_at=created,
             extra=json.loads(extra),
+            sha256=sha,
         )
 
     def info(self, model_id: str) -> ModelInfo:
@@ -165,11 +180,26 @@ class SQLiteRegistry:
         return self._to_info(row)
 
     def load(self, model_id: str) -> Any:
+        """The model, unpickled only after its file's SHA-256 matches the one recorded at
+        registration (models registered before hashes were recorded are loaded as they are).
+
+        Raises:
+            RegistryError: the file is missing, unreadable, or changed since registration.
+        """
         info = self.info(model_id)
         try:
-            with open(info.path, "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError) as exc:
+            blob = Path(info.path).read_bytes()
+        except OSError as exc:
+            raise RegistryError(f"Cannot load model '{model_id}' from {info.path}: {exc}") from None
+        if info.sha256 and hashlib.sha256(blob).hexdigest() != info.sha256:
+            raise RegistryError(
+                f"The file of model '{model_id}' ({info.path}) changed after it was registered "
+                "(its SHA-256 differs); it is not loaded. Restore the file or register the "
+                "model again."
+            )
+        try:
+            return pickle.loads(blob)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
             raise RegistryError(f"Cannot load model '{model_id}' from {info.path}: {exc}") from None
 
     def list(self) -> builtins.list[ModelInfo]:

@@ -336,7 +336,15 @@ def run_status(root: DataRoot, run_id: str, job: dict[str, Any] | None = None) -
         out["request"] = submission.get("request")
         out["schedule_id"] = submission.get("schedule_id")
     report = _read_json(run_dir / "report.json") if status == "completed" else None
-    if report is not None:
+    if report is not None and "forecast" in report:  # a forecast: its backtest's MASE
+        metrics = report.get("backtest_metrics") or {}
+        out["metric"] = "backtest_mase"
+        out["best_score"] = metrics.get("mase")
+        out["holdout_metrics"] = {
+            f"backtest_{k}": v for k, v in metrics.items() if not k.startswith("backtest_")
+        }
+        out["trials_done"] = len(report.get("leaderboard") or [])
+    elif report is not None:
         out["metric"] = report.get("metric")
         out["best_score"] = report.get("cv_best_score")
         out["holdout_metrics"] = report.get("holdout_metrics")

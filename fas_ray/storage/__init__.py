@@ -4,6 +4,7 @@ from fas_ray.storage._atomic import (
     atomic_dir,
     atomic_write_bytes,
     atomic_write_text,
+    csv_safe_text,
     write_json,
     write_parquet_atomic,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "atomic_dir",
     "atomic_write_bytes",
     "atomic_write_text",
+    "csv_safe_text",
     "write_json",
     "write_parquet_atomic",
 ]

@@ -15,9 +15,13 @@ __all__ = [
     "atomic_dir",
     "atomic_write_bytes",
     "atomic_write_text",
+    "csv_safe_text",
     "write_json",
     "write_parquet_atomic",
 ]
+
+# a spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
@@ -91,3 +95,36 @@ def write_parquet_atomic(table: Any, path: Path) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def csv_safe_text(frame: Any) -> str:
+    r"""``frame`` (a polars DataFrame) as CSV text in which no text cell can run as a
+    spreadsheet formula: a text value starting with ``= + - @``, a tab or a carriage return
+    gets a leading ``'`` (OWASP's advice); numbers are written as they are.
+
+    Example:
+        >>> import polars as pl
+        >>> csv_safe_text(pl.DataFrame({"label": ["=1+1", "ok"], "x": [-1, 2]}))
+        "label,x\n'=1+1,-1\nok,2\n"
+    """
+    import polars as pl
+
+    text = [c for c, dtype in frame.schema.items() if dtype in (pl.String, pl.Categorical)]
+    guarded = frame.with_columns(
+        pl.when(_starts(c))
+        .then(pl.lit("'") + pl.col(c).cast(pl.String))
+        .otherwise(pl.col(c).cast(pl.String))
+        .alias(c)
+        for c in text
+    )
+    return str(guarded.write_csv())
+
+
+def _starts(column: str) -> Any:
+    import polars as pl
+
+    value = pl.col(column).cast(pl.String)
+    test = value.str.starts_with(_FORMULA_STARTS[0])
+    for start in _FORMULA_STARTS[1:]:
+        test = test | value.str.starts_with(start)
+    return test

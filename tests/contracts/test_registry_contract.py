@@ -197,3 +197,40 @@ def test_a_missing_model_file_is_a_registry_error(registry: Registry) -> None:
     with pytest.raises(RegistryError, match="Cannot load model 'gone'") as err:
         registry.load("gone")
     assert isinstance(err.value, FasRayError)
+
+
+def test_a_model_file_changed_after_registration_is_refused_unloaded(registry: Registry) -> None:
+    info = _save(registry, "signed", {"v": 1})
+    assert len(info.sha256) == 64
+    path = Path(info.path)
+    path.write_bytes(pickle.dumps({"v": 2}))  # a valid pickle, but not the registered one
+    with pytest.raises(RegistryError, match="changed after it was registered") as err:
+        registry.load("signed")
+    assert "\n" not in str(err.value)
+    path.write_bytes(b"\x80\x04garbage")  # nor a broken one
+    with pytest.raises(RegistryError, match="changed after it was registered"):
+        registry.load("signed")
+
+
+def test_a_registry_written_before_hashes_still_loads(tmp_path: Path) -> None:
+    import sqlite3
+
+    db, models = tmp_path / "registry.sqlite", tmp_path / "models"
+    (models / "old").mkdir(parents=True)
+    (models / "old" / "model.pkl").write_bytes(pickle.dumps({"v": 1}))
+    with sqlite3.connect(db) as conn:  # the table as it was before the sha256 column
+        conn.execute(
+            "CREATE TABLE models (model_id TEXT PRIMARY KEY, version INTEGER NOT NULL DEFAULT 1,"
+            " run_id TEXT NOT NULL, task TEXT NOT NULL, target TEXT NOT NULL, learner TEXT NOT"
+            " NULL, metrics TEXT NOT NULL, path TEXT NOT NULL, created_at TEXT NOT NULL, extra"
+            " TEXT NOT NULL DEFAULT '{}')"
+        )
+        conn.execute(
+            "INSERT INTO models VALUES ('old', 1, 'r', 'regression', 'y', 'linear', '{}', ?, "
+            "'2026-01-01T00:00:00Z', '{}')",
+            (str(models / "old" / "model.pkl"),),
+        )
+    registry = SQLiteRegistry(db, models)
+    assert registry.info("old").sha256 == "" and registry.load("old") == {"v": 1}
+    new = registry.save("new", {"v": 2}, **META)
+    assert len(new.sha256) == 64 and registry.load("new") == {"v": 2}

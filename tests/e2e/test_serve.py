@@ -116,6 +116,14 @@ def test_token_is_required_but_not_for_health(server: Server) -> None:
     assert server.client.get("/runs").status_code == 200
     docs = httpx.get(f"{server.url}/openapi.json")
     assert docs.status_code == 200 and "/runs/{run_id}" in docs.json()["paths"]
+    # CORS is closed: no browser page from another origin may call the API
+    preflight = httpx.options(
+        f"{server.url}/runs",
+        headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+    cross = server.client.get("/runs", headers={"Origin": "http://evil.example"})
+    assert "access-control-allow-origin" not in cross.headers
 
 
 def test_upload_profile_traversal_and_limits(server: Server) -> None:

@@ -18,6 +18,7 @@ from fas_ray.config import RunSpec, Settings
 from fas_ray.exceptions import ConfigError, InputError
 from fas_ray.forecast import Forecaster
 from fas_ray.pipeline import registry_for, run_pipeline
+from fas_ray.service import run_status
 from fas_ray.storage import DataRoot
 
 pytestmark = pytest.mark.integration
@@ -66,6 +67,10 @@ def test_a_forecast_run_writes_the_forecast_charts_model_and_report(tmp_path: Pa
     model = registry.load(result.model_id)
     assert isinstance(model, Forecaster) and model.predict(horizon=9).height == 9
     assert any(stage == "forecast" and "backtest MASE" in m for stage, m in said)
+    status = run_status(DataRoot(tmp_path / "root"), result.run_id)  # what the studio shows
+    assert status["metric"] == "backtest_mase" and status["status"] == "completed"
+    assert status["best_score"] == report["backtest_metrics"]["mase"]
+    assert status["holdout_metrics"]["backtest_rmse"] == report["backtest_metrics"]["rmse"]
 
 
 def test_a_panel_forecasts_each_series_on_ray(ray_local: None, tmp_path: Path) -> None:

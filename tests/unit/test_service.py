@@ -310,3 +310,5 @@ def test_apps_refuse_off_loopback_without_a_token(monkeypatch: pytest.MonkeyPatc
     assert AppArgs(data_root="/d", host="0.0.0.0", api_token="t").api_token == "t"
     monkeypatch.setenv("FAS_RAY_API_TOKEN", "from-env")
     assert AppArgs(data_root="/d", host="0.0.0.0").api_token == "from-env"
+    secret = AppArgs(data_root="/d", api_token="s3cret-value")
+    assert "s3cret-value" not in repr(secret) and "s3cret-value" not in str(secret)

@@ -86,3 +86,27 @@ def test_importing_fas_ray_does_not_import_ray(
 ) -> None:
     _, result = fresh_import
     assert result == {"ray": False}
+
+
+def test_csv_text_cells_cannot_run_as_spreadsheet_formulas() -> None:
+    import polars as pl
+
+    from fas_ray.storage import csv_safe_text
+
+    frame = pl.DataFrame(
+        {
+            "label": ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "plain", None],
+            "score": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0],
+        }
+    )
+    back = pl.read_csv(csv_safe_text(frame).encode())
+    assert back["label"].to_list() == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "plain",
+        None,
+    ]
+    assert back["score"].to_list() == frame["score"].to_list()  # numbers stay numbers
