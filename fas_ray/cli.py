@@ -475,6 +475,7 @@ def _predict(args: argparse.Namespace) -> int:
         raise InputError(f"--horizon is for forecast models; {args.model} predicts rows.")
     frame = pl.from_arrow(read_table(args.input))
     assert isinstance(frame, pl.DataFrame)
+    _check_input(model, args.model, frame)
     result = pl.DataFrame({"prediction": model.predict(frame).tolist()})
     if model.task.is_classification:
         proba = model.predict_proba(frame)
@@ -484,6 +485,20 @@ def _predict(args: argparse.Namespace) -> int:
     _write_table(result, out)
     print(f"{result.height} predictions from {args.model} written to {out}")
     return 0
+
+
+def _check_input(model: Any, model_id: str, frame: Any) -> None:
+    """The model app's schema check on a file's rows: every problem in one line."""
+    from fas_ray.ml import check_frame
+
+    errors = check_frame(model.features, frame)
+    if errors:
+        details = "; ".join(
+            f"{e.field} ({e.problem}: {e.message}"
+            + (f", row {e.row})" if e.row is not None else ")")
+            for e in errors
+        )
+        raise InputError(f"The rows do not match model {model_id}'s input schema: {details}.")
 
 
 def _write_table(result: Any, out: Path) -> None:

@@ -13,7 +13,13 @@ from fas_ray.ml._metrics import (
 )
 from fas_ray.ml._model import FittedModel, fit_ensemble, fit_model
 from fas_ray.ml._portfolio import portfolio
-from fas_ray.ml._schema import FieldError, check_records, input_schema, normalise_records
+from fas_ray.ml._schema import (
+    FieldError,
+    check_frame,
+    check_records,
+    input_schema,
+    normalise_records,
+)
 from fas_ray.ml._space import (
     CategoricalDomain,
     Domain,
@@ -41,6 +47,7 @@ __all__ = [
     "VotingEnsemble",
     "caruana_ensemble",
     "check_metric",
+    "check_frame",
     "check_records",
     "classification_metrics",
     "cross_val_score",

@@ -16,12 +16,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fas_ray.etl import normalize_name
 from fas_ray.features import FeatureBuilder
 
-__all__ = ["FieldError", "check_records", "input_schema", "normalise_records"]
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["FieldError", "check_frame", "check_records", "input_schema", "normalise_records"]
 
 # JSON value types each feature kind accepts (None is always accepted: a missing value).
 _ACCEPTS: dict[str, tuple[type, ...]] = {
@@ -186,4 +189,57 @@ def check_records(builder: FeatureBuilder, rows: Sequence[Any]) -> list[FieldErr
                 )
         if len(errors) >= _MAX_ERRORS:
             break
+    return errors[:_MAX_ERRORS]
+
+
+def check_frame(builder: FeatureBuilder, frame: pl.DataFrame) -> list[FieldError]:
+    """The problems :func:`check_records` finds, for a typed table (a file to predict): every
+    missing, unknown and duplicate column, and each column whose values cannot be read as
+    its training type (after the ETL's conversions, as prediction applies them), with the
+    first row that cannot; empty when the table fits.
+    """
+    import polars as pl
+
+    specs = {spec.name: spec for spec in builder.columns}
+    ignored = {builder.target, *builder.dropped}
+    errors: list[FieldError] = []
+    present: dict[str, str] = {}
+    for column in frame.columns:
+        name = normalize_name(str(column))
+        if name in present:
+            errors.append(
+                FieldError(
+                    column, "duplicate", f"names the same column as {present[name]!r}; keep one"
+                )
+            )
+            continue
+        present[name] = column
+        if name not in specs and name not in ignored:
+            errors.append(FieldError(column, "unknown", "not a column the model was trained on"))
+    for name, spec in specs.items():
+        if name not in present:
+            errors.append(FieldError(name, "missing", f"required ({_EXPECTED[spec.kind]})"))
+    if any(e.problem == "duplicate" for e in errors):
+        return errors[:_MAX_ERRORS]
+    converted = builder._prepare(frame)  # the ETL's conversions, as predict applies them
+    for name, spec in specs.items():
+        if name not in converted.columns or spec.kind not in ("numeric", "boolean"):
+            continue
+        values = converted[name]
+        if values.dtype.is_numeric() or values.dtype in (pl.Boolean, pl.Null):
+            continue
+        cast = values.cast(pl.Float64, strict=False)
+        bad = (cast.is_null() & values.is_not_null()).arg_true()
+        if len(bad):
+            row = int(bad[0])
+            shown = repr(frame[present[name]][row])
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            errors.append(
+                FieldError(
+                    present[name],
+                    "wrong_type",
+                    f"expected {_EXPECTED[spec.kind]}, got {shown}",
+                    row,
+                )
+            )
     return errors[:_MAX_ERRORS]

@@ -93,6 +93,33 @@ def test_predict_command_matches_registry(breast_cancer_run: CliRun, tmp_path: P
     np.testing.assert_allclose(written["proba_1"].to_numpy(), model.predict_proba(source)[:, 1])
 
 
+def test_predict_names_every_bad_column_in_one_line(
+    breast_cancer_run: CliRun, tmp_path: Path
+) -> None:
+    source = pl.read_csv(breast_cancer_run.csv).head(5)
+    bad = source.drop("mean texture").with_columns(
+        pl.col("mean radius").cast(pl.String).str.replace(r"^1", "about 1"),
+        pl.lit(1).alias("extra column"),
+    )
+    bad.write_csv(tmp_path / "bad.csv")
+    out = tmp_path / "pred.csv"
+    proc = cli(
+        "predict",
+        "--model",
+        breast_cancer_run.model_id,
+        str(tmp_path / "bad.csv"),
+        "--out",
+        str(out),
+        "--data-root",
+        str(breast_cancer_run.root),
+    )
+    assert proc.returncode == 2 and not out.exists()
+    message = proc.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    for needle in ("mean_texture (missing", "mean radius (wrong_type", "extra column (unknown"):
+        assert needle in message, message
+
+
 def test_runs_and_models_list_the_run(breast_cancer_run: CliRun) -> None:
     runs = cli("runs", "--data-root", str(breast_cancer_run.root))
     models = cli("models", "--data-root", str(breast_cancer_run.root))

@@ -13,7 +13,7 @@ import pytest
 from fas_ray.exceptions import InputError, RunNotFoundError, StorageError
 from fas_ray.features import FeatureBuilder
 from fas_ray.manifest import RunManifest
-from fas_ray.ml import check_records, input_schema, normalise_records
+from fas_ray.ml import check_frame, check_records, input_schema, normalise_records
 from fas_ray.service import (
     RunRequest,
     ScheduleRequest,
@@ -295,6 +295,31 @@ def test_check_records_names_every_bad_field(builder: FeatureBuilder) -> None:
     assert "expected a number, got 'old'" in errors[("age", "wrong_type")].message
     assert errors[("city", "wrong_type")].row == 1
     assert check_records(builder, ["not a row"])[0].field == "<row>"
+
+
+def test_a_file_gets_the_same_schema_check_as_json_rows(builder: FeatureBuilder) -> None:
+    """``fas-ray predict`` checks a table the way the model app checks records."""
+    good = pl.DataFrame(
+        {
+            "Age": [30.0, None],
+            "smoker": [True, False],
+            "city": ["a", "zz"],
+            "joined": ["2024-02-01", None],
+        }
+    )
+    assert check_frame(builder, good) == []  # an unseen category is fine: it encodes as -1
+    assert check_frame(builder, good.with_columns(pl.lit(1).alias("y"))) == []  # the target
+    bad = pl.DataFrame(
+        {"age": ["30", "old"], "smoker": [True, False], "city": ["a", "b"], "extra_col": [1, 2]}
+    )
+    as_table = {(e.field, e.problem) for e in check_frame(builder, bad)}
+    as_rows = {(e.field, e.problem) for e in check_records(builder, bad.to_dicts())}
+    assert as_table == {("age", "wrong_type"), ("extra_col", "unknown"), ("joined", "missing")}
+    assert as_rows >= as_table - {("age", "wrong_type")}  # JSON text is never a number
+    (age,) = [e for e in check_frame(builder, bad) if e.field == "age"]
+    assert age.row == 1 and "got 'old'" in age.message  # "30" reads as a number: row 1 fails
+    twice = pl.DataFrame({"age": [1.0], "Age": [2.0]})
+    assert ("Age", "duplicate") in {(e.field, e.problem) for e in check_frame(builder, twice)}
 
 
 # ---------------------------------------------------------------- app arguments
