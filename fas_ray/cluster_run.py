@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from fas_ray.pipeline import RunResult
 
-__all__ = ["CLUSTER_STAGES", "CHART_ROWS", "cluster_figures", "run_clustering"]
+__all__ = ["CHART_ROWS", "CLUSTER_STAGES", "cluster_card", "cluster_figures", "run_clustering"]
 
 CLUSTER_STAGES = ("ingest", "etl", "profile", "cluster", "charts", "register", "report")
 CHART_ROWS = 3_000  # rows drawn in the projection chart (a seeded sample)
@@ -54,6 +54,51 @@ def cluster_figures(
     if picked.size < rows.height:
         title += f"; {picked.size:,} of {rows.height:,} rows"
     return {"clusters": cluster_chart(coords, labels[picked], axis_titles=titles, title=title)}
+
+
+def cluster_card(report: dict[str, Any], head: list[str]) -> str:
+    """The model card of a clustering run: data, the chosen model, each cluster's size and
+    what sets it apart, and how to use it (``head``: the card's title and data lines)."""
+    chosen = report.get("clustering", {})
+    silhouette = chosen.get("silhouette")
+    lines = [
+        *head,
+        f"- Clustering without a target on {', '.join(chosen.get('features', []))}",
+        "",
+        "## Model",
+        f"- {chosen.get('model')} with {chosen.get('k')} clusters, params "
+        f"`{chosen.get('params')}`; silhouette "
+        f"{'' if silhouette is None else f'{silhouette:.3f}'} on a sample, "
+        f"chosen from {chosen.get('candidates')} candidates",
+        "",
+        "## Clusters",
+        "",
+        "| cluster | rows | share | what sets it apart (standard deviations) |",
+        "|---|---:|---:|---|",
+    ]
+    for c in report.get("clusters", {}).get("clusters", []):
+        apart = ", ".join(
+            f"{a['feature']} {a['direction']} ({a['difference']:+.2f})" for a in c["apart"][:3]
+        )
+        name = "noise" if c["cluster"] < 0 else str(c["cluster"])
+        lines.append(f"| {name} | {c['size']} | {c['share']:.1%} | {apart} |")
+    lines += [
+        "",
+        "## How to use it",
+        "",
+        "```python",
+        "import pickle",
+        "",
+        'with open("model/model.pkl", "rb") as fh:  # needs fas-ray installed',
+        "    model = pickle.load(fh)",
+        "clusters = model.predict(rows)  # a frame or records with the training columns",
+        "```",
+        "",
+        f"Served by `fas-ray serve`: `POST /models/{report.get('model_id')}/predict` returns "
+        "each row's cluster as its prediction.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def run_clustering(

@@ -6,6 +6,7 @@ predict."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +116,19 @@ def test_the_cli_clusters_and_predicts_clusters(
     assert pl.read_csv(out).columns == ["cluster"]
     assert main(["models", "--data-root", root]) == 0
     assert "silhouette" in capsys.readouterr().out
+    # the run's charts, bundle and card hold the clusters; there is no SHAP to recompute
+    run_id = model_id.removesuffix("_clustering")
+    assert main(["charts", run_id, "--no-png", "--data-root", root]) == 0
+    bundle = tmp_path / "bundle.zip"
+    assert main(["export", run_id, "--out", str(bundle), "--data-root", root]) == 0
+    with zipfile.ZipFile(bundle) as zf:
+        names = set(zf.namelist())
+        card = zf.read("MODEL_CARD.md").decode()
+    assert {"gold/clusters.parquet", "model/model.pkl", "charts/charts.html"} <= names
+    assert "## Clusters" in card and "| 0 |" in card and f"/models/{model_id}/predict" in card
+    capsys.readouterr()
+    assert main(["explain", run_id, "--data-root", root]) == 2
+    assert "is a clustering: it has no SHAP values" in capsys.readouterr().err
     # a run that is not a clustering still needs a target, and says so in one line
     assert main(["run", str(csv), "--data-root", root]) == 2
     err = capsys.readouterr().err
