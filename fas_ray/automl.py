@@ -13,6 +13,10 @@ hyperparameters) with one Optuna study shared by Ray Tune workers (or in this pr
 predictions when it beats the best single one, calibrates probabilities when that lowers the
 log-loss, and refits on all rows. ``time_budget`` bounds the whole ``fit``, refit included;
 ``max_trials`` alone makes the run deterministic.
+
+``AutoML(task="clustering")`` needs no target: ``fit`` runs a
+:class:`~fas_ray.clustering.Clusterer` (KMeans / GaussianMixture / HDBSCAN, the number of
+clusters by silhouette), ``predict`` returns cluster labels and ``leaderboard`` the candidates.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from fas_ray.clustering import Clusterer
 from fas_ray.config import ALL_LEARNERS, Settings
 from fas_ray.etl import ColumnType
 from fas_ray.exceptions import ConfigError, InputError, PipelineError
@@ -97,7 +102,8 @@ class AutoML:
     Args:
         target: column to predict; default: a column named target / label / class / outcome / y,
             else the last column.
-        time_budget: seconds for the whole ``fit`` (``None``: only ``max_trials`` bounds it).
+        time_budget: seconds for the whole ``fit`` (``None``: only ``max_trials`` bounds it; a
+            clustering then tries every candidate).
         max_trials: configurations to try; alone it makes the run deterministic (same data, seed
             and budget give the same leaderboard and model).
         seed: seed of the folds, the sampler and every learner.
@@ -107,7 +113,9 @@ class AutoML:
             already estimate well).
         task: force ``classification`` or ``regression`` instead of detecting it, or
             ``forecast``: the target's future values over time (a
-            :class:`~fas_ray.forecast.Forecaster`; ``predict()`` then returns the future frame).
+            :class:`~fas_ray.forecast.Forecaster`; ``predict()`` then returns the future frame),
+            or ``clustering``: groups of similar rows, no target (a
+            :class:`~fas_ray.clustering.Clusterer`; ``predict()`` returns cluster labels).
         horizon: forecast steps (implies ``task="forecast"``; default from the frequency).
         time_column: the forecast's time column (default: the first date or datetime column).
         series_id: a column naming each series of a panel (forecast).
@@ -136,7 +144,7 @@ class AutoML:
         seed: int = 0,
         learners: Sequence[str] = ALL_LEARNERS,
         cv_folds: int | None = None,
-        task: Literal["classification", "regression", "forecast"] | None = None,
+        task: Literal["classification", "regression", "forecast", "clustering"] | None = None,
         horizon: int | None = None,
         time_column: str | None = None,
         series_id: str | None = None,
@@ -148,7 +156,7 @@ class AutoML:
         settings: Settings | None = None,
         n_jobs: int | None = None,
     ) -> None:
-        if time_budget is None and max_trials is None:
+        if time_budget is None and max_trials is None and task != "clustering":
             raise ConfigError("AutoML needs a time_budget or max_trials; give at least one.")
         if time_budget is not None and not time_budget > 0:
             raise ConfigError(f"time_budget must be positive, got {time_budget}.")
@@ -172,11 +180,16 @@ class AutoML:
             raise ConfigError(
                 "horizon, time_column and series_id are for forecasts; give task='forecast'."
             )
+        if task == "clustering" and target:
+            raise ConfigError(
+                f"Clustering takes no target; drop target={target!r} (or drop the column)."
+            )
         self.task = task
         self.horizon = horizon
         self.time_column = time_column
         self.series_id = series_id
         self.forecaster_: Forecaster | None = None
+        self.clusterer_: Clusterer | None = None
         self.metric = metric
         self.ensemble = ensemble
         self.bagging = bagging
@@ -218,6 +231,8 @@ class AutoML:
         self._progress_path = str(progress_path) if progress_path else None
         if self.task == "forecast":
             return self._fit_forecast(to_polars(data))
+        if self.task == "clustering":
+            return self._fit_clustering(to_polars(data), types)
         started = time.perf_counter()
         stage = stage or _no_stage
         say = say or (lambda name, message: None)
@@ -573,8 +588,20 @@ class AutoML:
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
+    def _fit_clustering(self, df: pl.DataFrame, types: dict[str, ColumnType] | None) -> AutoML:
+        clusterer = Clusterer(time_budget=self.time_budget, seed=self.seed)
+        self.clusterer_ = clusterer.fit(df, types=types)
+        self.task_ = clusterer.model.task
+        self.fit_seconds_ = clusterer.fit_seconds_
+        return self
+
     # ------------------------------------------------------------------ use
     def _fitted(self) -> FittedModel:
+        if self.clusterer_ is not None:
+            raise ConfigError(
+                "This AutoML clusters: predict() returns cluster labels; it has no classes, "
+                "probabilities or row model (see clusterer_)."
+            )
         if self.forecaster_ is not None:
             raise ConfigError(
                 "This AutoML forecasts: predict() returns the future frame; it has no row "
@@ -602,6 +629,8 @@ class AutoML:
             return self.forecaster_.predict(horizon, history=data)
         if data is None:
             raise ConfigError("predict needs the rows to predict.")
+        if self.clusterer_ is not None:
+            return self.clusterer_.predict(data)
         return self._fitted().predict(data)
 
     def predict_proba(self, data: Any) -> np.ndarray:
@@ -614,6 +643,8 @@ class AutoML:
 
         if self.forecaster_ is not None:
             return self.forecaster_.leaderboard()
+        if self.clusterer_ is not None:
+            return self.clusterer_.leaderboard()
         self._fitted()
         assert self.search_ is not None
         rows = [
@@ -632,7 +663,7 @@ class AutoML:
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted AutoML to ``path`` (pickle; written to a temporary file, renamed)."""
-        if self.forecaster_ is None:
+        if self.forecaster_ is None and self.clusterer_ is None:
             self._fitted()
         state = {k: v for k, v in self.__dict__.items() if k != "settings"}
         payload = pickle.dumps({"format": _FORMAT, "state": state})
@@ -657,7 +688,8 @@ def load(path: str | Path) -> AutoML:
         raise InputError(f"'{path}' is not a saved fas-ray AutoML (format {_FORMAT}).")
     automl = AutoML.__new__(AutoML)
     automl.__dict__.update(payload["state"])
-    for name in ("horizon", "time_column", "series_id", "forecaster_"):  # saved before forecasts
+    # saved before forecasts or clustering existed
+    for name in ("horizon", "time_column", "series_id", "forecaster_", "clusterer_"):
         automl.__dict__.setdefault(name, None)
     automl.settings = None
     return automl

@@ -2,6 +2,7 @@
 
     fas-ray run PATH|URL --target COL [--time-budget S] [--max-trials N] [--seed N]
     fas-ray run PATH --target COL --horizon H [--time-column COL] [--series-id COL]   forecast
+    fas-ray run PATH --task clustering [--time-budget S] [--seed N]   clusters, no target
     fas-ray ingest PATH|URL       store the bronze layer only; print id, rows, columns, hash
     fas-ray scrape URL [--sitemap] [--max-pages N] [--rate R] [--selector CSS] [--js MODE]
     fas-ray demo                  the pipeline on scikit-learn's breast_cancer
@@ -196,6 +197,7 @@ def _learners(value: str | None) -> tuple[str, ...] | None:
 
 def _run(args: argparse.Namespace, source: str | None = None) -> int:
     from fas_ray.budget import Budget, process_started_at
+    from fas_ray.cluster_run import CLUSTER_STAGES
     from fas_ray.forecast_run import FORECAST_STAGES
     from fas_ray.pipeline import STAGES, run_budget_s, run_pipeline
 
@@ -220,13 +222,17 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
     run_id = _new_run_id(args)
     # the budget counts from the process start: interpreter, imports and Ray start included
     budget = Budget(run_budget_s(spec), start=process_started_at())
-    stages = FORECAST_STAGES if spec.is_forecast else STAGES
+    stages = (
+        FORECAST_STAGES if spec.is_forecast else CLUSTER_STAGES if spec.is_clustering else STAGES
+    )
     result = run_pipeline(
         spec, _settings(args), progress=_progress(stages), run_id=run_id, budget=budget
     )
     report = result.report
     if spec.is_forecast:
         _print_forecast(report)
+    elif spec.is_clustering:
+        _print_clusters(report)
     else:
         _print_run(report)
     print("\nStage timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in report["timings"].items()))
@@ -261,6 +267,26 @@ def _print_forecast(report: dict[str, Any]) -> None:
         )
         for note in s["notes"]:
             print(f"  - {note}")
+
+
+def _print_clusters(report: dict[str, Any]) -> None:
+    chosen = report["clustering"]
+    print(
+        f"\nCandidates ({chosen['candidates']}; the chosen one first, then by silhouette on a "
+        "sample):"
+    )
+    rows = [
+        {k: r.get(k) for k in ("model", "k", "silhouette", "bic", "graph_silhouette", "seconds")}
+        for r in report["leaderboard"][:10]
+    ]
+    _print_table(rows, ["model", "k", "silhouette", "bic", "graph_silhouette", "seconds"])
+    print(f"\nClusters ({chosen['k']} by {chosen['model']}):")
+    for c in report["clusters"]["clusters"]:
+        name = "noise" if c["cluster"] < 0 else f"cluster {c['cluster']}"
+        apart = ", ".join(
+            f"{a['feature']} {a['direction']} ({a['difference']:+.2f} sd)" for a in c["apart"][:3]
+        )
+        print(f"  {name:<11} {c['size']:>8} rows ({c['share']:.1%})  {apart}")
 
 
 def _print_run(report: dict[str, Any]) -> None:
@@ -476,7 +502,8 @@ def _predict(args: argparse.Namespace) -> int:
     frame = pl.from_arrow(read_table(args.input))
     assert isinstance(frame, pl.DataFrame)
     _check_input(model, args.model, frame)
-    result = pl.DataFrame({"prediction": model.predict(frame).tolist()})
+    column = "cluster" if model.task.kind == "clustering" else "prediction"
+    result = pl.DataFrame({column: model.predict(frame).tolist()})
     if model.task.is_classification:
         proba = model.predict_proba(frame)
         result = result.with_columns(
@@ -562,9 +589,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     budget.add_argument(
         "--task",
-        choices=("classification", "regression", "forecast"),
+        choices=("classification", "regression", "forecast", "clustering"),
         help="force the task instead of detecting it from the target; forecast: the target's "
-        "future values over a time column",
+        "future values over a time column; clustering: groups of similar rows (no --target)",
     )
     budget.add_argument(
         "--horizon",
@@ -680,7 +707,9 @@ def _parser() -> argparse.ArgumentParser:
         "run", parents=[common, budget, etl, src, web], help="run the pipeline on a file or URL"
     )
     p.add_argument("path", metavar="PATH|URL", help=_SOURCE_HELP)
-    p.add_argument("--target", required=True, metavar="COL", help="column to predict")
+    p.add_argument(
+        "--target", metavar="COL", help="column to predict (required unless --task clustering)"
+    )
     p.add_argument(
         "--run-id", metavar="ID", help="use this run id (default: a new one; the API sets it)"
     )

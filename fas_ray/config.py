@@ -189,7 +189,8 @@ class RunSpec(BaseModel):
     Args:
         source: path of the input file (CSV, TSV, Excel, Parquet, JSON; also .gz/.zip) or an
             http(s) URL to scrape.
-        target: name of the column to predict (original or normalised spelling).
+        target: name of the column to predict (original or normalised spelling); none for
+            clustering.
         time_budget_s: wall-clock budget of the whole run (ingest to report), in seconds; the
             search gets what ingest and ETL leave, less a reserve for the refit and report.
         max_trials: stop the search after this many trials (``None``: only the time budget).
@@ -201,7 +202,9 @@ class RunSpec(BaseModel):
         shap_sample: rows used to compute SHAP values (importance, summary chart).
         chart_png: render each chart as a PNG too (headless Chromium), besides the HTML page.
         task: force ``classification`` or ``regression`` instead of detecting it, or
-            ``forecast``: the target's future values over time (:mod:`fas_ray.forecast`).
+            ``forecast``: the target's future values over time (:mod:`fas_ray.forecast`), or
+            ``clustering``: groups of similar rows, without a target (:mod:`fas_ray.clustering`;
+            ``time_budget_s`` and ``seed`` apply, the search options do not).
         horizon: steps to forecast (``task="forecast"``, which it implies; default from the
             frequency).
         time_column: the forecast's time column (default: the first date or time column).
@@ -216,7 +219,7 @@ class RunSpec(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     source: str = Field(min_length=1)
-    target: str = Field(min_length=1)
+    target: str | None = Field(default=None, min_length=1)
     time_budget_s: float = Field(default=60.0, gt=0, le=7 * 24 * 3600)
     max_trials: int | None = Field(default=None, ge=1, le=100_000)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
@@ -225,7 +228,7 @@ class RunSpec(BaseModel):
     learners: tuple[LearnerName, ...] = ALL_LEARNERS
     shap_sample: int = Field(default=100, ge=10, le=100_000)
     chart_png: bool = Field(default=True, description="Also render the charts as PNG.")
-    task: Literal["classification", "regression", "forecast"] | None = None
+    task: Literal["classification", "regression", "forecast", "clustering"] | None = None
     horizon: int | None = Field(default=None, ge=1, le=100_000)
     time_column: str | None = Field(default=None, min_length=1)
     series_id: str | None = Field(default=None, min_length=1)
@@ -245,6 +248,10 @@ class RunSpec(BaseModel):
     def _learners_not_empty(self) -> RunSpec:
         if not self.learners:
             raise ValueError("at least one learner is needed")
+        if self.task == "clustering" and self.target is not None:
+            raise ValueError("clustering takes no target; drop the target (or the task)")
+        if self.task != "clustering" and self.target is None:
+            raise ValueError("a target is needed (the column to predict) unless task is clustering")
         forecast_only = [
             name
             for name in ("horizon", "time_column", "series_id")
@@ -260,6 +267,21 @@ class RunSpec(BaseModel):
     @property
     def is_forecast(self) -> bool:
         return self.task == "forecast"
+
+    @property
+    def is_clustering(self) -> bool:
+        return self.task == "clustering"
+
+    @property
+    def target_column(self) -> str:
+        """The target (a run that predicts one always has it; clustering has none).
+
+        Raises:
+            ConfigError: the run is a clustering.
+        """
+        if self.target is None:
+            raise ConfigError("This run has no target (a clustering); name one with --target.")
+        return self.target
 
     @classmethod
     def create(cls, **kwargs: object) -> RunSpec:

@@ -5,8 +5,8 @@
 - :func:`chart_run` rebuilds its charts (``fas-ray charts RUN_ID``);
 - :func:`export_run` writes one zip a person can hand on (``fas-ray export RUN_ID``): the
   manifest, the model, report, leaderboard, profile, SHAP values, error analysis, charts (HTML
-  and PNG), the gold holdout predictions and a model card. The zip is written to a temporary
-  name and renamed, so a half-written bundle never appears.
+  and PNG), the gold holdout predictions (a clustering: each row's cluster) and a model card.
+  The zip is written to a temporary name and renamed, so a half-written bundle never appears.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from fas_ray.charts import run_figures, write_figures
+from fas_ray.clustering import ClusterModel
 from fas_ray.exceptions import InputError, RunNotFoundError
 from fas_ray.explain import error_analysis, explain_fitted
 from fas_ray.forecast import Forecaster
@@ -88,13 +89,19 @@ def explain_run(root: DataRoot, run_id: str, *, sample: int = 100, seed: int = 0
     """Recompute ``shap.json`` and ``errors.json`` of a completed run; returns both.
 
     Raises:
-        InputError: the run is a forecast (it has no SHAP values or error analysis).
+        InputError: the run is a forecast or a clustering (it has no SHAP values or error
+            analysis).
     """
     manifest, report, model = _completed(root, run_id)
     if isinstance(model, Forecaster):
         raise InputError(
             f"Run {run_id} is a forecast: it has no SHAP values or error analysis to recompute; "
             "its backtest is in report.json and its charts."
+        )
+    if isinstance(model, ClusterModel):
+        raise InputError(
+            f"Run {run_id} is a clustering: it has no SHAP values or error analysis to "
+            "recompute; each cluster's profile is in report.json."
         )
     target = model.task.target
     silver = _silver(root, run_id)
@@ -140,6 +147,19 @@ def chart_run(root: DataRoot, run_id: str, *, png: bool = True) -> dict[str, Any
         manifest.add_artifact("charts", Path(written["html"]))
         manifest.save()
         return written
+    if isinstance(model, ClusterModel):
+        from fas_ray.cluster_run import cluster_figures
+
+        gold = pl.read_parquet(root.gold(run_id) / "clusters.parquet")
+        labels = gold["cluster"].to_numpy()
+        figs = cluster_figures(model, gold.drop("cluster"), labels, manifest.config.get("seed", 0))
+        written = write_figures(
+            figs, run_dir / "charts", title=f"fas-ray clustering {run_id}", png=png
+        )
+        written["notes"] = []
+        manifest.add_artifact("charts", Path(written["html"]))
+        manifest.save()
+        return written
     shap_path = run_dir / "shap.json"
     shap = json.loads(shap_path.read_text()) if shap_path.is_file() else None
     leaderboard_path = run_dir / "leaderboard.json"
@@ -175,6 +195,10 @@ def model_card(report: dict[str, Any], model: Any, errors: dict[str, Any] | None
     """A Markdown model card: data, task, metrics, top features, weak slices, how to use it."""
     if isinstance(model, Forecaster):
         return forecast_card(report, model)
+    if isinstance(model, ClusterModel):
+        from fas_ray.cluster_run import cluster_card
+
+        return cluster_card(report, _card_head(report))
     task = report.get("task", {})
     lines = [
         *_card_head(report),
@@ -308,7 +332,7 @@ def export_run(root: DataRoot, run_id: str, out: Path | None = None) -> Path:
         for path in sorted(charts.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 files[f"charts/{path.relative_to(charts)}"] = path
-    for name in ("holdout.parquet", "forecast.parquet"):
+    for name in ("holdout.parquet", "forecast.parquet", "clusters.parquet"):
         gold = root.gold(run_id) / name
         if gold.is_file():
             files[f"gold/{name}"] = gold

@@ -117,7 +117,7 @@ def run_forecast(
     wall = time.perf_counter()
     with pl_._recorded(manifest):
         bronze = pl_._stage_ingest(manifest, root, spec.source, say, spec.ingest)
-        target = pl_._resolve_target(bronze, spec.target)
+        target = pl_._resolve_target(bronze, spec.target_column)
         options = pl_.training_etl(spec.etl)
         local = options.engine_for(pl_._parquet_bytes(bronze.path)) == "local"
         session = contextlib.nullcontext("no Ray") if local else ray_session(settings)

@@ -510,9 +510,11 @@ def run_pipeline(
         from fas_ray.forecast_run import run_forecast
 
         return run_forecast(spec, settings, progress, run_id, budget)
-    tabular: Literal["classification", "regression"] | None = (
-        None if spec.task == "forecast" else spec.task
-    )
+    if spec.task == "clustering":
+        from fas_ray.cluster_run import run_clustering
+
+        return run_clustering(spec, settings, progress, run_id, budget)
+    tabular: Literal["classification", "regression"] | None = spec.task
     say: Progress = progress or (lambda stage, msg: None)
     budget = budget if budget is not None else Budget(run_budget_s(spec))
     root, run_id, run_dir, manifest = start_run(spec, settings, run_id)
@@ -520,7 +522,7 @@ def run_pipeline(
     with _recorded(manifest):
         bronze = _stage_ingest(manifest, root, spec.source, say, spec.ingest)
         with manifest.stage("task") as rec:
-            target = _resolve_target(bronze, spec.target)
+            target = _resolve_target(bronze, spec.target_column)
             task = _detect_from_bronze(bronze, target, tabular)
             rec.detail = task.to_json()
             say(

@@ -8,6 +8,7 @@ Routes (under the app's route prefix, ``/models`` in serve_apps/config.yaml):
     POST /{model_id}/predict
                            ``{"rows": [{...}, ...]}`` or a bare list of records →
                            predictions, class probabilities for classifiers, the model version
+                           (a clustering model predicts each row's cluster)
     POST /{model_id}/forecast
                            a forecast model: ``{"horizon": H}`` (default: the fitted horizon),
                            optionally ``"history": [{...}, ...]`` (newer rows of the series)
@@ -225,6 +226,12 @@ class ModelServer:
         if not rows or len(rows) > MAX_EXPLAIN_ROWS:
             raise HTTPException(422, f"Send between 1 and {MAX_EXPLAIN_ROWS} rows to explain.")
         model = await self._model(model_id)
+        if model.task.kind == "clustering":
+            raise HTTPException(
+                422,
+                f"{model_id} is a clustering model: it has no SHAP explanations; its run's "
+                "report profiles each cluster.",
+            )
         mismatch = await _schema_errors(model, model_id, rows)
         if mismatch is not None:
             return mismatch
@@ -276,6 +283,7 @@ class ModelServer:
             **info.to_json(),
             "input_schema": input_schema(model.features),
             "classes": jsonable(model.classes_) if model.task.is_classification else None,
+            **({"clusters": model.classes_} if model.task.kind == "clustering" else {}),
             "lineage": lineage,
         }
 

@@ -237,6 +237,11 @@ class FeatureBuilder:
                 self.dropped[spec.name] = "free text with no word in two or more rows"
         self.columns = [s for s in self.columns if s.kind != "text" or s.vectorizer is not None]
 
+    def prepare(self, data: Any) -> pl.DataFrame:
+        """``data`` as :meth:`transform` reads it: normalised column names and, with ETL
+        types, values converted as the ETL did (what a profile of the raw values wants)."""
+        return self._prepare(to_polars(data))
+
     def _prepare(self, df: pl.DataFrame) -> pl.DataFrame:
         """Normalised names; with ETL types, stripped text converted like the ETL did."""
         df = _normalised(df)

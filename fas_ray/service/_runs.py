@@ -87,7 +87,7 @@ class RunRequest(BaseModel):
         default=None,
         min_length=1,
         max_length=200,
-        description="Column to predict (required unless etl_only).",
+        description="Column to predict (required unless etl_only or task clustering).",
     )
     etl_only: bool = Field(
         default=False, description="Ingest, clean and profile only (fas-ray etl): no training."
@@ -95,7 +95,7 @@ class RunRequest(BaseModel):
     time_budget_s: float = Field(default=60.0, gt=0, le=86_400, description="Whole-run budget.")
     max_trials: int | None = Field(default=None, ge=1, le=100_000)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
-    task: Literal["classification", "regression", "forecast"] | None = None
+    task: Literal["classification", "regression", "forecast", "clustering"] | None = None
     horizon: int | None = Field(
         default=None, ge=1, le=100_000, description="Forecast: steps ahead (implies forecast)."
     )
@@ -134,8 +134,11 @@ class RunRequest(BaseModel):
 
     @model_validator(mode="after")
     def _target_unless_etl(self) -> RunRequest:
-        if not self.etl_only and not self.target:
-            raise ValueError("target is required (the column to predict) unless etl_only is set")
+        if not self.etl_only and not self.target and self.task != "clustering":
+            raise ValueError(
+                "target is required (the column to predict) unless etl_only is set or the task "
+                "is clustering"
+            )
         return self
 
     @field_validator("dataset_id")

@@ -12,6 +12,7 @@ Example:
     'white'
 """
 
+from fas_ray.viz._cluster import cluster_chart
 from fas_ray.viz._data import (
     box_plots,
     correlation_heatmap,
@@ -36,6 +37,7 @@ __all__ = [
     "backtest_chart",
     "box_plots",
     "calibration_curve",
+    "cluster_chart",
     "correlation_heatmap",
     "distribution",
     "export_png",

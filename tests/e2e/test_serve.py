@@ -22,7 +22,7 @@ import httpx
 import numpy as np
 import polars as pl
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, make_blobs
 
 from tests.e2e.conftest import FAS_RAY, cli, serving
 
@@ -310,6 +310,32 @@ def test_model_app_forecasts_like_the_predict_command(server: Server, tmp_path: 
     assert rows.status_code == 422 and "/forecast" in rows.json()["detail"]
     short = server.client.post(f"/models/{model_id}/forecast", json={"horizon": 0})
     assert short.status_code == 422
+
+
+def test_model_app_predicts_clusters_like_the_predict_command(
+    server: Server, tmp_path: Path
+) -> None:
+    """A clustering model (trained by the CLI on the served data root, no Ray needed) answers
+    POST /predict with each row's cluster, as ``fas-ray predict`` writes it; it has no SHAP."""
+    X, _ = make_blobs(n_samples=200, centers=3, n_features=2, cluster_std=0.6, random_state=0)
+    csv = tmp_path / "points.csv"
+    pl.DataFrame({"x": X[:, 0], "y": X[:, 1]}).write_csv(csv)
+    root = str(server.root)
+    run = cli("run", str(csv), "--task", "clustering", "--no-chart-png", "--data-root", root)
+    assert run.returncode == 0, run.stderr
+    model_id = run.stdout.strip().splitlines()[-1].split()[-1]
+    out = tmp_path / "clusters.csv"
+    proc = cli("predict", "--model", model_id, str(csv), "--out", str(out), "--data-root", root)
+    assert proc.returncode == 0, proc.stderr
+    expected = pl.read_csv(out)["cluster"].to_list()
+    rows = pl.read_csv(csv).to_dicts()
+    response = server.client.post(f"/models/{model_id}/predict", json={"rows": rows})
+    assert response.status_code == 200, response.text
+    assert response.json()["predictions"] == expected and "probabilities" not in response.json()
+    info = server.client.get(f"/models/{model_id}").json()
+    assert info["task"] == "clustering" and info["clusters"] == [0, 1, 2]
+    explain = server.client.post(f"/models/{model_id}/explain", json={"rows": rows[:1]})
+    assert explain.status_code == 422 and "clustering model" in explain.json()["detail"]
 
 
 def test_model_app_explains_rows(server: Server, trained: dict[str, dict[str, Any]]) -> None:

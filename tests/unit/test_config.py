@@ -29,6 +29,8 @@ GOOD = {"source": "data.csv", "target": "price"}
         ({"learners": ()}, "at least one learner"),
         ({"shap_sample": 5}, "shap_sample"),
         ({"metric": "auc"}, "metric"),
+        ({"target": None}, "a target is needed"),
+        ({"task": "clustering"}, "clustering takes no target"),
     ],
 )
 def test_run_spec_rejects_bad_values(overrides: dict[str, Any], field: str) -> None:
@@ -124,3 +126,11 @@ def test_a_training_run_keeps_missing_values_for_the_model() -> None:
     assert kept.strategy_for("price") == "keep"
     chosen = EtlOptions(missing="fill_median")
     assert training_etl(chosen) is chosen
+
+
+def test_a_clustering_run_needs_no_target() -> None:
+    spec = RunSpec.create(source="data.csv", task="clustering")
+    assert spec.is_clustering and spec.target is None
+    with pytest.raises(ConfigError, match="no target"):
+        _ = spec.target_column
+    assert RunSpec.create(**GOOD).target_column == "price"

@@ -109,6 +109,8 @@ def test_job_argv_is_a_fas_ray_run_command(tmp_path: Path) -> None:
     forecast = RunRequest(target="sales", url="https://x.test/", horizon=12, series_id="store")
     joined = " ".join(job_argv(forecast, "x", "r", tmp_path))
     assert "--horizon 12" in joined and "--series-id=store" in joined
+    clusters = job_argv(RunRequest(url="https://x.test/", task="clustering"), "x", "r", tmp_path)
+    assert "--task clustering" in " ".join(clusters) and "--target" not in " ".join(clusters)
 
 
 # ---------------------------------------------------------------- run status

@@ -77,6 +77,7 @@ def _builders() -> dict[str, Callable[[pl.DataFrame], go.Figure]]:
         "feature_importance": lambda df: viz.feature_importance(["x", "y"], [0.3, 0.7]),
         "predicted_vs_actual": lambda df: viz.predicted_vs_actual([1, 2, 3], [1.2, 1.8, 3.1]),
         "search_history": lambda df: viz.search_history([0.5, 0.7, 0.6]),
+        "cluster_chart": lambda df: viz.cluster_chart(df.select("a", "f").to_numpy(), df["city"]),
     }
 
 
@@ -384,6 +385,20 @@ def test_predicted_vs_actual() -> None:
     assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("Actual", "Predicted")
     with pytest.raises(InputError, match="y_true has 3 values but y_pred has 2"):
         viz.predicted_vs_actual([1.0, 2.0, 3.0], [1.0, 2.0])
+
+
+def test_cluster_chart_draws_one_trace_per_cluster_largest_first_and_noise_grey() -> None:
+    coords = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0], [5.2, 5.1], [9.0, 0.0]])
+    fig = viz.cluster_chart(coords, [1, 1, 0, 0, 0, -1], title="Segments")
+    assert [t.name for t in fig.data] == ["cluster 0 (3)", "cluster 1 (2)", "noise (1)"]
+    assert list(fig.data[1].x) == [0.0, 0.1] and fig.data[2].marker.color == "#b0b0b0"
+    assert fig.layout.title.text == "Segments"
+    one_feature = viz.cluster_chart(np.array([[1.0], [2.0]]), ["a", "b"])
+    assert list(one_feature.data[0].y) == [0.0]
+    with pytest.raises(InputError, match="coords has 2 rows but labels has 3"):
+        viz.cluster_chart(coords[:2], [0, 0, 1])
+    with pytest.raises(InputError, match="shape"):
+        viz.cluster_chart(np.zeros((3, 3)), [0, 0, 1])
 
 
 @pytest.mark.parametrize("greater_is_better", [True, False])
