@@ -9,6 +9,8 @@ Routes (under the app's route prefix, ``/models`` in serve_apps/config.yaml):
                            ``{"rows": [{...}, ...]}`` or a bare list of records →
                            predictions, class probabilities for classifiers, the model version
                            (a clustering model predicts each row's cluster)
+    GET  /{model_id}/drift PSI of each input feature: the rows this replica scored against the
+                           training rows (none < 0.1 <= moderate <= 0.25 < major)
     POST /{model_id}/forecast
                            a forecast model: ``{"horizon": H}`` (default: the fitted horizon),
                            optionally ``"history": [{...}, ...]`` (newer rows of the series)
@@ -39,6 +41,7 @@ from ray import serve
 
 from fas_ray.exceptions import FasRayError, InputError, ModelNotFoundError
 from fas_ray.explain import explain_fitted
+from fas_ray.features import DriftMonitor
 from fas_ray.forecast import Forecaster
 from fas_ray.manifest import RunManifest
 from fas_ray.ml import FittedModel, check_records, input_schema, normalise_records
@@ -121,6 +124,7 @@ class ModelServer:
         self.loads = 0
         self._known: set[str] = set()  # registered ids seen (a saved model never changes)
         self._summaries: dict[str, dict[str, Any]] = {}  # SHAP summaries read, per model
+        self._drift: dict[str, DriftMonitor] = {}  # the inputs each model scored, binned
 
         def load_sync(model_id: str) -> Any:
             info = self.registry.info(model_id)
@@ -304,7 +308,8 @@ class ModelServer:
         if mismatch is not None:
             return mismatch
         # one spelling per column, so requests spelled differently can share a batch
-        result = await self.predict_batch((model_id, model, normalise_records(rows)))
+        records = normalise_records(rows)
+        result = await self.predict_batch((model_id, model, records))
         if isinstance(result, InputError):
             return _unprocessable([], str(result))
         if isinstance(result, FasRayError):
@@ -312,6 +317,7 @@ class ModelServer:
         if isinstance(result, Exception):
             raise result
         pred, proba = result
+        self._monitor(model_id, model).add(records)
         out: dict[str, Any] = {
             "model_id": model_id,
             "version": model.metadata.get("version", 1),
@@ -323,6 +329,34 @@ class ModelServer:
         out["seconds"] = round(time.perf_counter() - started, 6)
         # plain JSON: FastAPI's jsonable_encoder walks every value in Python (slow for 1,000s)
         return JSONResponse(out)
+
+    def _monitor(self, model_id: str, model: Any) -> DriftMonitor:
+        if model_id not in self._drift:
+            features = model.features
+            self._drift[model_id] = DriftMonitor(
+                list(getattr(features, "reference", [])), prepare=features.prepare
+            )
+        return self._drift[model_id]
+
+    @app.get("/{model_id}/drift")
+    async def drift(self, model_id: str, request: Request) -> dict[str, Any]:
+        """Per input feature, the PSI of the rows this replica scored against the training
+        rows (largest first), with a level: none (< 0.1), moderate, major (> 0.25)."""
+        authorise(request, self.api_token)
+        model = await self._model(model_id)
+        monitor = self._monitor(model_id, model)
+        if not monitor.reference:
+            raise HTTPException(
+                409,
+                f"{model_id} was registered without its training distribution (before drift "
+                "tracking); train it again to track drift.",
+            )
+        report = await asyncio.to_thread(monitor.report)
+        return {
+            "model_id": model_id,
+            **report,
+            "scope": "the rows this replica scored since it started (each replica counts its own)",
+        }
 
     @app.post("/{model_id}/forecast", response_model=None)
     async def forecast(

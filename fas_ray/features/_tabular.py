@@ -33,6 +33,7 @@ from fas_ray.etl import (
     standardise_text,
 )
 from fas_ray.exceptions import InputError
+from fas_ray.features._drift import FeatureReference, reference_of
 from fas_ray.features._folds import FoldFill
 from fas_ray.features._text import fit_tfidf, is_free_text, terms_per_column, tfidf_matrix
 
@@ -114,6 +115,8 @@ class FeatureBuilder:
     types: dict[str, ColumnType] = field(default_factory=dict)
     columns: list[ColumnSpec] = field(default_factory=list)
     dropped: dict[str, str] = field(default_factory=dict)
+    # each input column's training distribution, for drift on served models (_drift.py)
+    reference: list[FeatureReference] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def feature_names(self) -> list[str]:
@@ -181,6 +184,7 @@ class FeatureBuilder:
                 "No usable feature columns remain after dropping the target, constant and "
                 f"identifier columns ({', '.join(self.dropped) or 'none'})."
             )
+        self.reference = reference_of(self, df)
         return self
 
     def fold_fill(self) -> FoldFill:

@@ -360,6 +360,24 @@ def test_model_app_explains_rows(server: Server, trained: dict[str, dict[str, An
     assert summary["importance"] == run_shap["importance"]
 
 
+def test_model_app_reports_input_drift(server: Server, trained: dict[str, dict[str, Any]]) -> None:
+    model_id = trained["regression"]["model_id"]
+    rows = pl.from_pandas(load_diabetes(as_frame=True).frame.drop(columns="target").head(200))
+    shifted = rows.with_columns(pl.col("bmi") + 0.2)  # far above every training value
+    for part in (shifted.head(100), shifted.tail(100)):
+        response = server.client.post(f"/models/{model_id}/predict", json=part.to_dicts())
+        assert response.status_code == 200, response.text
+    drift = server.client.get(f"/models/{model_id}/drift")
+    assert drift.status_code == 200, drift.text
+    body = drift.json()
+    assert body["model_id"] == model_id and body["rows"] >= 200 and body["level"] == "major"
+    first = body["features"][0]
+    assert first["name"] == "bmi" and first["level"] == "major" and first["psi"] > 1.0
+    assert {f["name"] for f in body["features"]} == set(rows.columns)
+    assert server.client.get("/models/no-such-model/drift").status_code == 404
+    assert httpx.get(f"{server.url}/models/{model_id}/drift").status_code == 401
+
+
 def test_failed_run_reports_its_reason(server: Server) -> None:
     up = _upload(server, "iris.csv", _csv(load_iris(as_frame=True).frame))
     run = server.client.post(
