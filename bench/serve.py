@@ -8,9 +8,13 @@ A LightGBM model is trained on breast_cancer and registered in a temporary data 
 - ``serve``: fas-ray's model app (``serve_apps.model_app:build``) on a local Ray, one variant
   per ``--variants`` entry (``name:key=value,...`` of the app's builder arguments).
 
-For each: single-row latency (sequential requests, p50 / p99), throughput with 16 concurrent
-clients (requests per second over ``--seconds``), and the time to score 1,000 rows in one
+For each: single-row latency (sequential requests, p50 / p99), throughput with ``--clients``
+concurrent clients (default 16; requests per second over ``--seconds``, p50 / p99 under that
+load, errors, requests shed with 503, and the server processes' resident memory at the start
+and at its peak, sampled every 0.5 s from /proc), and the time to score 1,000 rows in one
 request (median of 10). The load generator is this process (asyncio + httpx), the same for all.
+
+    .venv/bin/python bench/serve.py --clients 64 --seconds 60   # issue 17's load check
 
     .venv/bin/python bench/serve.py
     .venv/bin/python bench/serve.py --variants "default:" "nobatch:max_batch_size=1"
@@ -122,9 +126,41 @@ def _wait(url: str, deadline_s: float = 120) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-async def _measure(url: str, rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+CLIENTS = 16  # concurrent clients of the throughput phase (--clients)
+
+
+def _rss_mb(pids: list[int]) -> float:
+    """Resident memory of ``pids`` together (MiB), from /proc (0 for a process gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def _replica_pids() -> list[int]:
+    """The model app's Serve replica processes (their command line names the deployment)."""
+    out = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if b"ModelServer" in (proc / "cmdline").read_bytes():
+                    out.append(int(proc.name))
+            except OSError:
+                continue
+    return out
+
+
+async def _measure(
+    url: str, rows: list[dict[str, Any]], seconds: float, pids: Any = list
+) -> dict[str, Any]:
     predict = f"{url}/models/{MODEL_ID}/predict"
-    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+    width = max(32, CLIENTS)
+    limits = httpx.Limits(max_connections=width, max_keepalive_connections=width)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         # check + warm up
         first = await client.post(predict, json={"rows": rows[:1]})
@@ -139,14 +175,15 @@ async def _measure(url: str, rows: list[dict[str, Any]], seconds: float) -> dict
             lat.append((time.perf_counter() - t) * 1000)
             r.raise_for_status()
         lat.sort()
-        # throughput, 16 concurrent clients
-        done = 0
-        errors = 0
+        # throughput, CLIENTS concurrent clients
+        done = errors = shed = 0
         under_load: list[float] = []
         stop_at = time.perf_counter() + seconds
+        watched = pids()
+        rss = [_rss_mb(watched)]
 
         async def worker(k: int) -> None:
-            nonlocal done, errors
+            nonlocal done, errors, shed
             i = k
             while time.perf_counter() < stop_at:
                 t = time.perf_counter()
@@ -154,12 +191,19 @@ async def _measure(url: str, rows: list[dict[str, Any]], seconds: float) -> dict
                 under_load.append((time.perf_counter() - t) * 1000)
                 if r.status_code == 200:
                     done += 1
+                elif r.status_code == 503:
+                    shed += 1
                 else:
                     errors += 1
-                i += 16
+                i += CLIENTS
+
+        async def sample() -> None:
+            while time.perf_counter() < stop_at:
+                await asyncio.sleep(0.5)
+                rss.append(_rss_mb(watched))
 
         start = time.perf_counter()
-        await asyncio.gather(*(worker(k) for k in range(16)))
+        await asyncio.gather(sample(), *(worker(k) for k in range(CLIENTS)))
         elapsed = time.perf_counter() - start
         under_load.sort()
         # 1,000-row batch
@@ -174,10 +218,13 @@ async def _measure(url: str, rows: list[dict[str, Any]], seconds: float) -> dict
     return {
         "p50_ms": lat[len(lat) // 2],
         "p99_ms": lat[int(len(lat) * 0.99) - 1],
-        "rps16": done / elapsed,
-        "errors16": errors,
-        "p50_16_ms": under_load[len(under_load) // 2],
-        "p99_16_ms": under_load[int(len(under_load) * 0.99) - 1],
+        "rps": done / elapsed,
+        "errors": errors,
+        "shed": shed,
+        "p50_load_ms": under_load[len(under_load) // 2],
+        "p99_load_ms": under_load[int(len(under_load) * 0.99) - 1],
+        "rss_start_mb": rss[0],
+        "rss_peak_mb": max(rss),
         "batch1000_ms": statistics.median(times),
         "first_prediction": first.json()["predictions"][0],
     }
@@ -190,7 +237,8 @@ def _bare(root: Path, rows: list[dict[str, Any]], seconds: float) -> dict[str, A
     proc = subprocess.Popen([sys.executable, fh.name, str(root), MODEL_ID, str(port)])
     try:
         _wait(f"http://127.0.0.1:{port}/healthz")
-        return asyncio.run(_measure(f"http://127.0.0.1:{port}", rows, seconds))
+        url = f"http://127.0.0.1:{port}"
+        return asyncio.run(_measure(url, rows, seconds, lambda: [proc.pid]))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -242,7 +290,7 @@ def _serve(
             app = build({"data_root": str(root), **args})
             serve.run(app, name="models", route_prefix="/models", blocking=False)
             url = _find_url([port, *range(30000, 30010)])
-            out[name] = {**asyncio.run(_measure(url, rows, seconds)), **args}
+            out[name] = {**asyncio.run(_measure(url, rows, seconds, _replica_pids)), **args}
             serve.delete("models")
     finally:
         serve.shutdown()
@@ -265,18 +313,21 @@ def render(results: dict[str, dict[str, Any]], command: str, seconds: float) -> 
         f"{os.environ.get('RAY_SERVE_THROUGHPUT_OPTIMIZED', '0')}.",
         "",
         "Model: LightGBM on breast_cancer (30 numeric columns), from the registry; the client "
-        f"(asyncio + httpx) runs in the benchmark process. Throughput: 16 concurrent clients "
-        f"for {seconds:g} s, one row per request.",
+        f"(asyncio + httpx) runs in the benchmark process. Throughput: {CLIENTS} concurrent "
+        f"clients for {seconds:g} s, one row per request; memory: the server processes' "
+        "resident set (the uvicorn process; the Serve replica), at the start of the load and "
+        "its peak.",
         "",
-        "| server | single-row p50 ms | p99 ms | rps @16 | vs bare | p50 @16 ms | p99 @16 ms "
-        "| 1,000 rows ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| server | single-row p50 ms | p99 ms | rps @{CLIENTS} | vs bare | p50 @{CLIENTS} ms "
+        f"| p99 @{CLIENTS} ms | 1,000 rows ms | errors | shed (503) | RSS start / peak MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
         lines.append(
-            f"| {name} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['rps16']:.0f} | "
-            f"{r['rps16'] / bare['rps16']:.2f}x | {r['p50_16_ms']:.1f} | {r['p99_16_ms']:.1f} | "
-            f"{r['batch1000_ms']:.1f} | {r['errors16']} |"
+            f"| {name} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['rps']:.0f} | "
+            f"{r['rps'] / bare['rps']:.2f}x | {r['p50_load_ms']:.1f} | {r['p99_load_ms']:.1f} | "
+            f"{r['batch1000_ms']:.1f} | {r['errors']} | {r['shed']} | "
+            f"{r['rss_start_mb']:.0f} / {r['rss_peak_mb']:.0f} |"
         )
     lines.append("")
     return "\n".join(lines) + "\n"
@@ -291,6 +342,7 @@ def _ray_version() -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=15.0, help="throughput window per server")
+    p.add_argument("--clients", type=int, default=16, help="concurrent clients under load")
     p.add_argument(
         "--variants",
         nargs="+",
@@ -305,6 +357,8 @@ def main() -> None:
     p.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     p.add_argument("--section", default="serve")
     args = p.parse_args()
+    global CLIENTS
+    CLIENTS = args.clients
     if args.throughput_optimized:  # read when Serve's modules are imported: set it first
         os.environ["RAY_SERVE_THROUGHPUT_OPTIMIZED"] = "1"
     command = "python bench/serve.py " + " ".join(sys.argv[1:])

@@ -38,6 +38,7 @@ from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from ray import serve
+from ray.serve.config import BackpressureConfig
 
 from fas_ray.exceptions import FasRayError, InputError, ModelNotFoundError
 from fas_ray.explain import explain_fitted
@@ -62,6 +63,14 @@ class ModelAppArgs(AppArgs):
     cache_size: int = Field(default=8, ge=1, le=1000, description="Models kept loaded.")
     num_replicas: int = Field(default=1, ge=1, le=1000)
     max_ongoing_requests: int = Field(default=64, ge=1, le=100_000)
+    max_queued_requests: int = Field(
+        default=256,
+        ge=1,
+        le=1_000_000,
+        description="Requests waiting for a replica beyond which new ones get 503 + Retry-After "
+        "(load shed instead of unbounded latency).",
+    )
+    retry_after_s: float = Field(default=1.0, ge=0, le=3600, description="Retry-After on a 503.")
     max_batch_size: int = Field(default=16, ge=1, le=10_000, description="Requests per batch.")
     batch_wait_timeout_s: float = Field(default=0.001, ge=0, le=10)
 
@@ -391,7 +400,13 @@ def build(args: dict[str, Any]) -> serve.Application:
     """Application builder for ``serve run`` / ``serve deploy`` (args: :class:`ModelAppArgs`)."""
     parsed = ModelAppArgs(**args)
     deployment = ModelServer.options(  # type: ignore[attr-defined]
-        num_replicas=parsed.num_replicas, max_ongoing_requests=parsed.max_ongoing_requests
+        num_replicas=parsed.num_replicas,
+        max_ongoing_requests=parsed.max_ongoing_requests,
+        # overload: a 503 with Retry-After at once, not a queue that grows without bound
+        max_queued_requests=parsed.max_queued_requests,
+        backpressure_config=BackpressureConfig(
+            status_code=503, retry_after_s=parsed.retry_after_s
+        ),
     )
     return deployment.bind(
         parsed.data_root,
