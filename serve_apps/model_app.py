@@ -404,9 +404,7 @@ def build(args: dict[str, Any]) -> serve.Application:
         max_ongoing_requests=parsed.max_ongoing_requests,
         # overload: a 503 with Retry-After at once, not a queue that grows without bound
         max_queued_requests=parsed.max_queued_requests,
-        backpressure_config=BackpressureConfig(
-            status_code=503, retry_after_s=parsed.retry_after_s
-        ),
+        backpressure_config=BackpressureConfig(status_code=503, retry_after_s=parsed.retry_after_s),
     )
     return deployment.bind(
         parsed.data_root,

@@ -113,8 +113,6 @@ class SQLiteRegistry:
             raise RegistryError(
                 f"Invalid model id {model_id!r}; use 1-200 letters, digits, '-' and '_'."
             )
-        if self._row(model_id) is not None:
-            raise RegistryError(f"A model with id '{model_id}' is already registered.")
         metrics_json, extra_json = _to_json("metrics", metrics), _to_json("extra", extra or {})
         blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
         model_dir = self.models_dir / model_id
@@ -132,16 +130,23 @@ class SQLiteRegistry:
             extra_json,
             hashlib.sha256(blob).hexdigest(),
         )
-        atomic_write_bytes(path, blob)
-        try:
-            with self._connect() as conn:
+        with self._connect() as conn:
+            # one writer at a time (others wait, up to the connection's timeout): the id check,
+            # the file and the row happen together, so a second save of the same id can
+            # neither overwrite nor delete the first one's file
+            conn.execute("BEGIN IMMEDIATE")
+            taken = conn.execute("SELECT 1 FROM models WHERE model_id = ?", (model_id,))
+            if taken.fetchone() is not None:
+                raise RegistryError(f"A model with id '{model_id}' is already registered.")
+            atomic_write_bytes(path, blob)
+            try:
                 conn.execute(
                     f"INSERT INTO models ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
-        except BaseException:
-            shutil.rmtree(model_dir, ignore_errors=True)
-            raise
+            except BaseException:
+                shutil.rmtree(model_dir, ignore_errors=True)
+                raise
         return self._to_info(row)
 
     def _row(self, model_id: str) -> tuple[Any, ...] | None:

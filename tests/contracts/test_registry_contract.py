@@ -234,3 +234,33 @@ def test_a_registry_written_before_hashes_still_loads(tmp_path: Path) -> None:
     assert registry.info("old").sha256 == "" and registry.load("old") == {"v": 1}
     new = registry.save("new", {"v": 2}, **META)
     assert len(new.sha256) == 64 and registry.load("new") == {"v": 2}
+
+
+def test_concurrent_saves_lose_nothing_and_one_id_is_taken_once(registry: Registry) -> None:
+    """Eight writers at once: eight distinct ids all land; eight of one id: exactly one wins,
+    the others are refused, and the winner's file is the one stored (none deleted it)."""
+    barrier = threading.Barrier(16)
+    outcomes: dict[str, list[str]] = {"distinct": [], "same": []}
+
+    def save(kind: str, model_id: str, value: int) -> None:
+        barrier.wait()
+        try:
+            _save(registry, model_id, {"v": value})
+            outcomes[kind].append(f"ok:{value}")
+        except RegistryError as exc:
+            outcomes[kind].append(f"refused:{exc}")
+
+    threads = [threading.Thread(target=save, args=("distinct", f"m-{i}", i)) for i in range(8)]
+    threads += [threading.Thread(target=save, args=("same", "shared", i)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes["distinct"]) == sorted(f"ok:{i}" for i in range(8))
+    assert {m.model_id for m in registry.list()} == {f"m-{i}" for i in range(8)} | {"shared"}
+    wins = [o for o in outcomes["same"] if o.startswith("ok:")]
+    assert len(wins) == 1 and len(outcomes["same"]) == 8
+    assert all("already registered" in o for o in outcomes["same"] if o not in wins)
+    assert registry.load("shared") == {"v": int(wins[0][3:])}
+    for i in range(8):
+        assert registry.load(f"m-{i}") == {"v": i}

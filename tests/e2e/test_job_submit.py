@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_breast_cancer, load_iris
 
 pytestmark = pytest.mark.slow
 
@@ -322,3 +322,69 @@ def test_ray_job_submit_runs_the_pipeline(ray_head: Head, tmp_path: Path) -> Non
     assert not shipped & {".venv", "fas_data", ".git"}, shipped
     size = sum(f.stat().st_size for f in packages[0].rglob("*") if f.is_file())
     assert size < 50 * 1024 * 1024, f"working_dir package is {size / 2**20:.0f} MiB"
+
+
+def test_eight_runs_at_once_share_one_data_root(ray_head: Head, tmp_path: Path) -> None:
+    """Eight ``fas-ray run`` at once on one cluster and one data root: unique ids, every
+    manifest completed, the registry intact and every model loadable."""
+    from fas_ray.pipeline import registry_for
+    from fas_ray.storage import DataRoot
+
+    csv = tmp_path / "iris.csv"
+    load_iris(as_frame=True).frame.to_csv(csv, index=False)
+    data_root = tmp_path / "data"
+    env = {**ray_head.env, "RAY_ADDRESS": ray_head.gcs_address}
+    fas_ray = str(VENV_BIN / "fas-ray")
+    procs = [
+        subprocess.Popen(
+            [
+                fas_ray,
+                "run",
+                str(csv),
+                "--target",
+                "target",
+                "--max-trials",
+                "2",
+                "--time-budget",
+                "120",
+                "--seed",
+                str(seed),
+                "--no-chart-png",
+                "--data-root",
+                str(data_root),
+            ],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for seed in range(8)
+    ]
+    outputs = []
+    for proc in procs:
+        try:
+            out, _ = proc.communicate(timeout=JOB_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            for p in procs:
+                p.kill()
+            pytest.fail("eight concurrent runs did not finish in time")
+        outputs.append(out)
+        assert proc.returncode == 0, out
+
+    def found(label: str, text: str) -> str:
+        match = re.search(rf"^{label}:\s+(\S+)$", text, re.M)
+        assert match, text
+        return match.group(1)
+
+    run_ids = {found("run id", o) for o in outputs}
+    model_ids = {found("model id", o) for o in outputs}
+    assert len(run_ids) == 8 and len(model_ids) == 8
+    for run_id in run_ids:
+        manifest = json.loads((data_root / "runs" / run_id / "manifest.json").read_text())
+        assert manifest["status"] == "completed" and manifest["model_id"] in model_ids
+    registry = registry_for(DataRoot(data_root))
+    assert {m.model_id for m in registry.list()} == model_ids
+    rows = load_iris(as_frame=True).frame.drop(columns="target").head(3)
+    for model_id in model_ids:
+        assert len(registry.load(model_id).predict(rows)) == 3
