@@ -8,6 +8,7 @@ run, polled and predicted through HTTP, and the predictions are compared with
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -152,6 +153,31 @@ def test_upload_profile_traversal_and_limits(server: Server) -> None:
         "/datasets", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"}
     )
     assert chunked.status_code == 411
+    leftovers = [p.name for p in (server.root / "uploads").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_fifty_uploads_at_once_are_all_stored_whole(server: Server) -> None:
+    frames = [load_iris(as_frame=True).frame.head(20 + i) for i in range(50)]
+
+    async def upload_all() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(
+            base_url=server.url, headers=AUTH, timeout=120, limits=limits
+        ) as client:
+            calls = [
+                client.post("/datasets", files={"file": (f"part{i}.csv", _csv(f), "text/csv")})
+                for i, f in enumerate(frames)
+            ]
+            return list(await asyncio.gather(*calls))
+
+    answers = asyncio.run(upload_all())
+    assert [r.status_code for r in answers] == [201] * 50, [r.text for r in answers[:3]]
+    bodies = [r.json() for r in answers]
+    assert len({b["dataset_id"] for b in bodies}) == 50
+    assert [b["rows"] for b in bodies] == [20 + i for i in range(50)]  # each its own file
+    listed = {d["dataset_id"] for d in server.client.get("/datasets").json()}
+    assert {b["dataset_id"] for b in bodies} <= listed
     leftovers = [p.name for p in (server.root / "uploads").iterdir() if p.name.startswith(".")]
     assert leftovers == []
 
