@@ -3,7 +3,8 @@
 pyarrow infers the column types from the first block and holds later blocks to them. When a
 later block does not fit (``1.5`` in a column of integers, text in an empty-so-far column, bytes
 that are not UTF-8), the reader widens that column (to float64, else string) or switches to
-Latin-1 and asks for another pass; after a few such passes every column is read as text.
+Latin-1 and asks for another pass; after a few such passes every column is read as text. A
+row longer than a block (one very long field) makes the blocks larger, up to ``MAX_BLOCK_BYTES``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from fas_ray.exceptions import InputError
 from fas_ray.ingest._sniff import Dialect, arrow_codec, value_kind
 from fas_ray.ingest._stream import Details, Restart, Stream
 
-__all__ = ["BLOCK_BYTES", "CsvSource"]
+__all__ = ["BLOCK_BYTES", "MAX_BLOCK_BYTES", "CsvSource"]
 
 BLOCK_BYTES = 512 << 10
+MAX_BLOCK_BYTES = 256 << 20  # one row (a very long field) may be this long
 _MAX_WIDENINGS = 3
 _CONVERSION = re.compile(r"In CSV column #(\d+): .*?CSV conversion error to (.+?): invalid value")
 _VALUE = re.compile(r"invalid value '(.*)'$")
@@ -39,6 +41,7 @@ class CsvSource:
         self._names: list[str] = []
         self._widenings = 0
         self._all_text = False
+        self._block = BLOCK_BYTES
 
     def details(self) -> Details:
         delimiter = self._dialect.delimiter
@@ -52,17 +55,21 @@ class CsvSource:
         return pacsv.open_csv(
             self._path,
             read_options=pacsv.ReadOptions(
-                block_size=BLOCK_BYTES, encoding=arrow_codec(self._encoding), column_names=names
+                block_size=self._block, encoding=arrow_codec(self._encoding), column_names=names
             ),
             parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types=types),
         )
 
     def open(self) -> Stream:
-        try:
-            reader = self._reader()
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise self._failure(exc, rows=0) from None
+        while True:  # the first block may already ask for wider settings (each bounded)
+            try:
+                reader = self._reader()
+                break
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                failure = self._failure(exc, rows=0)
+                if not isinstance(failure, Restart):
+                    raise failure from None
         self._names = reader.schema.names
         return Stream(reader.schema, self._batches(reader))
 
@@ -86,6 +93,15 @@ class CsvSource:
         ):
             self._encoding = "latin-1"
             return Restart()
+        if "straddles two block boundaries" in message:  # a row longer than a block
+            if self._block < MAX_BLOCK_BYTES:
+                self._block = min(MAX_BLOCK_BYTES, self._block * 8)
+                return Restart()
+            return InputError(
+                f"Cannot parse '{self._name}' as CSV: one row is longer than "
+                f"{MAX_BLOCK_BYTES >> 20} MB (an unclosed quote, or a huge field); close the "
+                "quote or split the field."
+            )
         conversion = _CONVERSION.search(message)
         if conversion and self._names and not self._all_text:
             if self._widenings < _MAX_WIDENINGS:

@@ -35,8 +35,8 @@ def json_layout(text: str) -> str | None:
         return None
     try:
         _, end = _DECODER.raw_decode(text)
-    except json.JSONDecodeError:
-        return "object"  # larger than the sample, or invalid: reading it whole will tell
+    except (json.JSONDecodeError, RecursionError):
+        return "object"  # larger than the sample, invalid or too deep: reading it will tell
     return "lines" if text[end:].lstrip().startswith("{") else "object"
 
 
@@ -190,6 +190,11 @@ def json_source(path: Path, name: str, encoding: str, layout: str) -> RowSource:
             except UnicodeDecodeError:
                 raise InputError(
                     f"'{name}' is not valid {encoding} text past its beginning; save it as UTF-8."
+                ) from None
+            except RecursionError:
+                raise InputError(
+                    f"'{name}' nests arrays or objects too deeply to read (Python's JSON reader "
+                    "follows about 1,000 levels); flatten the records first."
                 ) from None
 
     kind = "ndjson" if layout == "lines" else "json"

@@ -545,7 +545,17 @@ BAD: dict[str, tuple[bytes | Callable[[Path], None], str, dict[str, object]]] = 
     "broken.jsonl": (b'{"a": 1}\n{"a": \n', "Line 2 of 'broken.jsonl' is not valid JSON", {}),
     "cut.json": (b'[{"a": 1}, {"a": 2', "Item 2 of the array in 'cut.json' is not valid", {}),
     "ragged.csv": (b"a,b\n1,2\n3,4,5\n", "Cannot parse 'ragged.csv' as CSV", {}),
+    "deep.json": (b"[" * 5000 + b"]" * 5000, "nests arrays or objects too deeply", {}),
+    "deep_object.json": (b'{"a":' * 5000 + b"1" + b"}" * 5000, "nests arrays or objects", {}),
 }
+
+
+def test_a_field_longer_than_a_block_is_read_whole(tmp_path: Path, root: DataRoot) -> None:
+    src = tmp_path / "long_field.csv"
+    src.write_bytes(b"a,b\n" + b"x" * (5 << 20) + b",1\n2,3\n")  # one 5 MB value
+    stored = ingest_file(src, root)
+    table = pq.read_table(stored.path)
+    assert table.num_rows == 2 and len(table.column("a")[0].as_py()) == 5 << 20
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
