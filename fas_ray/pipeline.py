@@ -181,12 +181,19 @@ def _holdout_metrics(
     gold = holdout.with_columns(pl.Series("prediction", pred.tolist()))
     if task.is_classification:
         proba = model.predict_proba(holdout)
-        y_true = encode_target(task, holdout[task.target])
-        y_pred = encode_target(task, pl.Series(pred.tolist(), dtype=holdout[task.target].dtype))
-        metrics = classification_metrics(y_true, y_pred, proba, len(task.classes))
         gold = gold.with_columns(
             [pl.Series(f"proba_{c}", proba[:, i]) for i, c in enumerate(task.classes)]
         )
+        # a class only the holdout holds (a rare class's single row) cannot be scored
+        seen = holdout[task.target].is_in(pl.Series(task.classes)).to_numpy()
+        truth = holdout.filter(pl.Series(seen))[task.target]
+        if truth.is_empty():
+            return {"holdout_unseen_class_rows": int((~seen).sum())}, gold
+        y_true = encode_target(task, truth)
+        y_pred = encode_target(task, pl.Series(pred[seen].tolist(), dtype=truth.dtype))
+        metrics = classification_metrics(y_true, y_pred, proba[seen], len(task.classes))
+        if not seen.all():
+            metrics["holdout_unseen_class_rows"] = int((~seen).sum())
     else:
         metrics = regression_metrics(holdout[task.target].cast(pl.Float64).to_numpy(), pred)
     return metrics, gold

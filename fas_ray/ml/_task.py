@@ -185,6 +185,12 @@ def detect_task(y: pl.Series, target: str, task_override: TaskOverride | None = 
         )
     counts = values.value_counts()["count"]
     smallest, largest = int(counts.min()), int(counts.max())  # type: ignore[arg-type]
+    if largest < 2:
+        raise InputError(
+            f"The target column '{target}' has {n_unique} classes, each in a single row: a "
+            "classifier can neither learn nor be checked on them. Give at least two rows per "
+            "class, or a numeric target (regression)."
+        )
     imbalanced = smallest / values.len() < 0.5 / n_unique
     if imbalanced:
         notes.append(

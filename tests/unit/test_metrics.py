@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import polars as pl
 import pytest
 from sklearn import metrics as skm
 
@@ -160,3 +161,30 @@ def test_log_loss_renormalises_rows_without_warning() -> None:
 def test_roc_auc_needs_probabilities() -> None:
     with pytest.raises(ValueError, match="probabilities"):
         score(BINARY, y_bin, pred_bin, None)
+
+
+def test_holdout_rows_of_a_class_training_never_saw_are_left_out_of_the_metrics() -> None:
+    """A rare class's single row may land only in the holdout: the metrics score the others
+    and say how many were left out (it used to fail the run with a KeyError)."""
+    from sklearn.datasets import load_iris
+
+    from fas_ray.ml import detect_task, fit_model
+    from fas_ray.pipeline import _holdout_metrics
+
+    iris = load_iris(as_frame=True).frame
+    frame = pl.from_pandas(iris).with_columns(pl.col("target").cast(pl.String))
+    task = detect_task(frame["target"], "target")
+    model = fit_model("linear", {"regularization": 1.0}, frame, task, seed=0, n_jobs=1)
+    holdout = (
+        frame.head(5)
+        .vstack(frame.tail(5))
+        .with_columns(
+            pl.when(pl.int_range(pl.len()) == 0)
+            .then(pl.lit("9"))
+            .otherwise(pl.col("target"))
+            .alias("target")
+        )
+    )
+    metrics, gold = _holdout_metrics(model, holdout)
+    assert metrics["holdout_unseen_class_rows"] == 1 and metrics["accuracy"] == 1.0
+    assert gold.height == 10 and "proba_0" in gold.columns

@@ -88,6 +88,9 @@ def test_regression(values: list[Any], dtype: pl.DataType) -> None:
         pytest.param([None, None], pl.Float64, "no values", id="all-null-float"),
         pytest.param([float("nan"), None], pl.Float64, "no values", id="all-nan"),
         pytest.param([None, None], pl.Null, "no values", id="null-dtype"),
+        pytest.param(
+            [f"c{i}" for i in range(30)], pl.String, "each in a single row", id="one-row-per-class"
+        ),
     ],
 )
 def test_unusable_targets_raise_input_error_naming_the_column(
