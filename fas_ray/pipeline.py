@@ -108,10 +108,18 @@ def registry_for(root: DataRoot) -> SQLiteRegistry:
 def _resolve_target(bronze: BronzeDataset, target: str) -> str:
     normalised = normalize_column_names(bronze.columns)
     wanted = normalize_name(target)
+    found = None
     if target in bronze.columns:
-        return normalised[bronze.columns.index(target)]
-    if wanted in normalised:
-        return wanted
+        found = normalised[bronze.columns.index(target)]
+    elif wanted in normalised:
+        found = wanted
+    if found is not None and len(bronze.columns) == 1:
+        raise InputError(
+            f"The data has no column besides the target '{target}'; add the columns that "
+            "predict it."
+        )
+    if found is not None:
+        return found
     raise InputError(
         f"The target column '{target}' is not in the data. Columns: {', '.join(bronze.columns)}."
     )

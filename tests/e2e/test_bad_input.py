@@ -47,6 +47,30 @@ def _single_value_target(tmp: Path) -> Path:
     return path
 
 
+def _only_target(tmp: Path) -> Path:
+    path = tmp / "only_target.csv"
+    path.write_text("target\n" + "".join(f"{i % 2}\n" for i in range(30)))
+    return path
+
+
+def _all_null_target(tmp: Path) -> Path:
+    path = tmp / "null_target.csv"
+    path.write_text("x,target\n" + "".join(f"{i},\n" for i in range(30)))
+    return path
+
+
+def _one_row_per_class(tmp: Path) -> Path:
+    path = tmp / "per_class.csv"
+    path.write_text("x,target\n" + "".join(f"{i},c{i}\n" for i in range(30)))
+    return path
+
+
+def _deep_json(tmp: Path) -> Path:
+    path = tmp / "deep.json"
+    path.write_text("[" * 5000 + "]" * 5000)
+    return path
+
+
 # (id, input maker, expected message part, whether the file itself is valid and gets ingested)
 CASES: list[tuple[str, Callable[[Path], Path], str, bool]] = [
     ("missing", _missing, "does not exist", False),
@@ -55,6 +79,10 @@ CASES: list[tuple[str, Callable[[Path], Path], str, bool]] = [
     ("header-only", _header_only, "no data rows", False),
     ("unknown-target", _unknown_target, "Columns: alpha, beta, gamma", True),
     ("single-value", _single_value_target, "single value", True),
+    ("only-target", _only_target, "no column besides the target", True),
+    ("all-null-target", _all_null_target, "has no values", True),
+    ("one-row-per-class", _one_row_per_class, "each in a single row", True),
+    ("deep-json", _deep_json, "nests arrays or objects too deeply", False),
 ]
 
 
