@@ -99,7 +99,17 @@ class _Handler(BaseHTTPRequestHandler):
         site.record(path)
         port = self.server.server_address[1]
         html = "text/html; charset=utf-8"
-        if path == "/robots.txt":
+        if path == "/robots.txt" and site.robots_mb:
+            self.send_response(200)  # no Content-Length: only the reader's limit stops it
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            line = b"# " + b"r" * 1021 + b"\n"
+            try:
+                for _ in range(site.robots_mb * 1024):
+                    self.wfile.write(line)
+            except (BrokenPipeError, ConnectionResetError):
+                site.record("robots.txt: reader hung up")
+        elif path == "/robots.txt":
             self._send(200, robots_txt(port, site.crawl_delay).encode(), "text/plain")
         elif path == "/sitemap_index.xml":
             locs = "".join(
@@ -163,8 +173,9 @@ class _Server(ThreadingHTTPServer):
 class Site:
     """A running local site. ``log`` holds ``(path, monotonic time)`` per request."""
 
-    def __init__(self, crawl_delay: float | None) -> None:
+    def __init__(self, crawl_delay: float | None, robots_mb: int = 0) -> None:
         self.crawl_delay = crawl_delay
+        self.robots_mb = robots_mb  # > 0: robots.txt streams this many MB of comment lines
         self.log: list[tuple[str, float]] = []
         self.hits: Counter[str] = Counter()
         self.release = threading.Event()

@@ -166,3 +166,13 @@ def test_redirect_to_a_refused_address_is_checked_per_hop(site: Site) -> None:
     assert record.error is not None and "127.0.0.2" in record.error and "private" in record.error
     assert record.final_url is not None and "127.0.0.2" in record.final_url
     assert result.stats["skipped_private"] == 1
+
+
+def test_a_50_mb_robots_txt_is_not_read_past_its_limit() -> None:
+    from fas_ray.ingest.scrape._crawl import MAX_ROBOTS_BYTES
+
+    with Site(crawl_delay=None, robots_mb=50) as site:
+        result = scrape(site.url("/tables/page1"), ScrapeOptions(allow_private=True, rate=50.0))
+    page = next(p for p in result.pages if p.url.endswith("/tables/page1"))
+    assert page.error is None and page.rows > 0  # the crawl goes on without its rules
+    assert result.stats["bytes"] < 4 * MAX_ROBOTS_BYTES  # not 50 MB
