@@ -297,6 +297,7 @@ class AutoML:
                 "metric": search.metric,
                 "configs_per_minute": round(search.configs_per_minute, 1),
                 "workers": len(search.workers) or 1,
+                "configs_by_node": dict(search.by_node),
             }
             say(
                 "search",

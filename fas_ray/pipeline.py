@@ -765,6 +765,7 @@ def run_pipeline(
                     "configs_per_minute": round(search.configs_per_minute, 1),
                     "deterministic": search.deterministic,
                     "workers": search.workers,
+                    "configs_by_node": dict(search.by_node),
                     "errors": search.errors[:5],
                     "wall_seconds": round(search.wall_seconds, 3),
                 },

@@ -70,7 +70,8 @@ def _worker(
     fold_fill: FoldFill | None = None,
 ) -> None:
     slot = config["slot"]
-    name = f"w{slot['worker']}"
+    # the node in the name: every configuration's record says where it ran
+    name = f"w{slot['worker']}@{ray.get_runtime_context().get_node_id()[:12]}"
     n_jobs = int(slot["cpus"])
     options = {"device": "cuda"} if slot["gpus"] else {}
 

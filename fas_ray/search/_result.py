@@ -49,6 +49,9 @@ class SearchResult:
     oof: dict[int, np.ndarray] = field(default_factory=dict)
     workers: list[dict[str, Any]] = field(default_factory=list)
     deterministic: bool = False
+    # node -> configurations its workers evaluated (complete, pruned or failed); workers are
+    # named ``w<i>@<node id>`` on Ray, plain ``w<i>`` / ``local`` in this process
+    by_node: dict[str, int] = field(default_factory=dict)
 
     @property
     def best(self) -> TrialRecord:
@@ -98,6 +101,10 @@ def search_result(
             f"No search trial finished ({detail}); give a larger --time-budget or check the data."
         )
     trials.sort(key=lambda t: (-t.score, t.number))
+    by_node: dict[str, int] = {}
+    for r in results:
+        node = r.worker.partition("@")[2] or "this process"
+        by_node[node] = by_node.get(node, 0) + 1
     return SearchResult(
         metric,
         trials,
@@ -107,4 +114,5 @@ def search_result(
         oof=oof,
         workers=list(workers or []),
         deterministic=deterministic,
+        by_node=by_node,
     )

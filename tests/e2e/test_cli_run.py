@@ -31,6 +31,10 @@ def test_breast_cancer_reaches_auc(breast_cancer_run: CliRun) -> None:
         "roc_auc",
     }
     assert len(report["shap_importance"]) == 20
+    search = report["search"]
+    told = sum(search["configs"][k] for k in ("complete", "pruned", "failed"))
+    spread = search["configs_by_node"]  # one local node: every configuration ran on it
+    assert len(spread) == 1 and sum(spread.values()) == told
     manifest = breast_cancer_run.manifest
     assert manifest["status"] == "completed"
     assert [s["name"] for s in manifest["stages"]] == list(STAGES)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+import ray
 from sklearn.datasets import load_breast_cancer
 
 from fas_ray.distributed import run_search
@@ -47,7 +48,9 @@ def test_search_finishes_requested_trials(ray_local: None, tmp_path: Path) -> No
     assert np.isfinite([t.score_std for t in result.trials]).all()
     assert result.counts["handed_out"] == 6 and result.deterministic
     assert result.workers == [{"CPU": 1.0}, {"CPU": 1.0}]  # the test Ray has 2 CPUs
-    assert {t.worker for t in result.trials} <= {"w0", "w1"}
+    node = ray.get_runtime_context().get_node_id()[:12]
+    assert {t.worker for t in result.trials} <= {f"w0@{node}", f"w1@{node}"}
+    assert result.by_node == {node: 6}  # where every configuration ran
     best_oof = result.oof[result.best.number]
     assert best_oof.shape == (len(y), 2)
 
