@@ -185,7 +185,7 @@ def detect_task(y: pl.Series, target: str, task_override: TaskOverride | None = 
         )
     counts = values.value_counts()["count"]
     smallest, largest = int(counts.min()), int(counts.max())  # type: ignore[arg-type]
-    if largest < 2 and task_override is None and not dtype.is_numeric():
+    if largest < 2 and n_unique > 2 and task_override is None and not dtype.is_numeric():
         raise InputError(
             f"The target column '{target}' has {n_unique} classes, each in a single row: a "
             "classifier can neither learn nor be checked on them. Give at least two rows per "
