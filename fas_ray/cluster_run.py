@@ -59,6 +59,8 @@ def cluster_figures(
 def cluster_card(report: dict[str, Any], head: list[str]) -> str:
     """The model card of a clustering run: data, the chosen model, each cluster's size and
     what sets it apart, and how to use it (``head``: the card's title and data lines)."""
+    from fas_ray.export import card_usage
+
     chosen = report.get("clustering", {})
     silhouette = chosen.get("silhouette")
     lines = [
@@ -82,22 +84,11 @@ def cluster_card(report: dict[str, Any], head: list[str]) -> str:
         )
         name = "noise" if c["cluster"] < 0 else str(c["cluster"])
         lines.append(f"| {name} | {c['size']} | {c['share']:.1%} | {apart} |")
-    lines += [
-        "",
-        "## How to use it",
-        "",
-        "```python",
-        "import pickle",
-        "",
-        'with open("model/model.pkl", "rb") as fh:  # needs fas-ray installed',
-        "    model = pickle.load(fh)",
-        "clusters = model.predict(rows)  # a frame or records with the training columns",
-        "```",
-        "",
+    lines += card_usage(
+        ["clusters = model.predict(rows)  # a frame or records with the training columns"],
         f"Served by `fas-ray serve`: `POST /models/{report.get('model_id')}/predict` returns "
         "each row's cluster as its prediction.",
-        "",
-    ]
+    )
     return "\n".join(lines)
 
 
@@ -197,20 +188,10 @@ def run_clustering(
                 "metrics": metrics,
                 "leaderboard": leaderboard,
                 "clusters": clusterer.profile_,
-                "etl": etl.to_json(),
-                "profile": {
-                    "quality": profile.quality,
-                    "warnings": [w.message for w in profile.warnings],
-                },
-                "charts": {"html": charts["html"], "png": sorted(charts["png"])},
+                **pl_.report_sections(etl, profile, charts),
                 "artifacts": dict(manifest.artifacts),
             }
-        timings: dict[str, float] = manifest.timings()
-        timings["total"] = round(time.perf_counter() - wall, 3)
-        report["timings"] = timings
-        report["budget"] = budget.to_json()
-        report["budget_notes"] = list(budget.notes)
-        write_json(run_dir / "report.json", report)
+        pl_.write_report(report, manifest, budget, wall, run_dir)
     return pl_.RunResult(
         run_id, model_id, report, run_dir / "manifest.json", dict(manifest.artifacts)
     )

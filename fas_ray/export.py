@@ -191,6 +191,28 @@ def _card_head(report: dict[str, Any]) -> list[str]:
     ]
 
 
+def card_usage(code: list[str], served: str, intro: list[str] | None = None) -> list[str]:
+    """A model card's "How to use it" section: loading the pickle, then ``code`` (lines of
+    Python), then how ``fas-ray serve`` serves it (``served``)."""
+    return [
+        "",
+        "## How to use it",
+        "",
+        *(intro or []),
+        "```python",
+        "import pickle",
+        *(["import polars as pl"] if any("pl." in line for line in code) else []),
+        "",
+        'with open("model/model.pkl", "rb") as fh:  # needs fas-ray installed',
+        "    model = pickle.load(fh)",
+        *code,
+        "```",
+        "",
+        served,
+        "",
+    ]
+
+
 def model_card(report: dict[str, Any], model: Any, errors: dict[str, Any] | None) -> str:
     """A Markdown model card: data, task, metrics, top features, weak slices, how to use it."""
     if isinstance(model, Forecaster):
@@ -234,31 +256,20 @@ def model_card(report: dict[str, Any], model: Any, errors: dict[str, Any] | None
         lines.append("- none found in the holdout rows (no slice with 1.2x the overall error)")
     columns = ", ".join(f"`{c}`" for c in model.features.input_columns[:12])
     more = " ..." if len(model.features.input_columns) > 12 else ""
-    lines += [
-        "",
-        "## How to use it",
-        "",
-        f"Input columns: {columns}{more} (original or snake_case spelling).",
-        "",
-        "```python",
-        "import pickle",
-        "import polars as pl",
-        "",
-        'with open("model/model.pkl", "rb") as fh:  # needs fas-ray installed',
-        "    model = pickle.load(fh)",
-        'rows = pl.read_parquet("gold/holdout.parquet")',
-        "predictions = model.predict(rows)",
-        *(
-            ["probabilities = model.predict_proba(rows)  # columns: model.classes_"]
-            if model.task.is_classification
-            else []
-        ),
-        "```",
-        "",
+    lines += card_usage(
+        [
+            'rows = pl.read_parquet("gold/holdout.parquet")',
+            "predictions = model.predict(rows)",
+            *(
+                ["probabilities = model.predict_proba(rows)  # columns: model.classes_"]
+                if model.task.is_classification
+                else []
+            ),
+        ],
         f"Served by `fas-ray serve`: `POST /models/{report.get('model_id')}/predict` with "
         '`{"rows": [{...}]}`.',
-        "",
-    ]
+        intro=[f"Input columns: {columns}{more} (original or snake_case spelling).", ""],
+    )
     return "\n".join(lines)
 
 
@@ -287,22 +298,11 @@ def forecast_card(report: dict[str, Any], model: Forecaster) -> str:
             f"{'' if mase is None else f'{mase:.3f}'} | {'' if naive is None else f'{naive:.3f}'}"
             f" | {cover} |"
         )
-    lines += [
-        "",
-        "## How to use it",
-        "",
-        "```python",
-        "import pickle",
-        "",
-        'with open("model/model.pkl", "rb") as fh:  # needs fas-ray installed',
-        "    model = pickle.load(fh)",
-        "future = model.predict(horizon=12)  # times, forecast, lo_80/hi_80, lo_95/hi_95",
-        "```",
-        "",
+    lines += card_usage(
+        ["future = model.predict(horizon=12)  # times, forecast, lo_80/hi_80, lo_95/hi_95"],
         f"Served by `fas-ray serve`: `POST /models/{report.get('model_id')}/forecast` with "
         '`{"horizon": 12}`.',
-        "",
-    ]
+    )
     return "\n".join(lines)
 
 

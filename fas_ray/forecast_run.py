@@ -228,20 +228,10 @@ def run_forecast(
                 "forecast": report_fc,
                 "backtest_metrics": metrics,
                 "leaderboard": leaderboard,
-                "etl": etl.to_json(),
-                "profile": {
-                    "quality": profile.quality,
-                    "warnings": [w.message for w in profile.warnings],
-                },
-                "charts": {"html": charts["html"], "png": sorted(charts["png"])},
+                **pl_.report_sections(etl, profile, charts),
                 "artifacts": dict(manifest.artifacts),
             }
-        timings: dict[str, float] = manifest.timings()
-        timings["total"] = round(time.perf_counter() - wall, 3)
-        report["timings"] = timings
-        report["budget"] = budget.to_json()
-        report["budget_notes"] = list(budget.notes)
-        write_json(run_dir / "report.json", report)
+        pl_.write_report(report, manifest, budget, wall, run_dir)
     return pl_.RunResult(
         run_id, model_id, report, run_dir / "manifest.json", dict(manifest.artifacts)
     )

@@ -413,6 +413,38 @@ def start_run(
     return root, run_id, run_dir, manifest
 
 
+def report_sections(
+    etl: Any, profile: Any, charts: dict[str, Any], **chart_extra: Any
+) -> dict[str, Any]:
+    """The ``etl``, ``profile`` and ``charts`` sections every run's report has."""
+    return {
+        "etl": etl.to_json(),
+        "profile": {
+            "quality": profile.quality,
+            "warnings": [w.message for w in profile.warnings],
+        },
+        "charts": {"html": charts["html"], "png": sorted(charts["png"]), **chart_extra},
+    }
+
+
+def write_report(
+    report: dict[str, Any],
+    manifest: RunManifest,
+    budget: Budget,
+    started: float,
+    run_dir: Path,
+    **budget_extra: Any,
+) -> None:
+    """Complete ``report`` with the stages' timings (and the total since ``started``, a
+    ``perf_counter`` reading), the budget and its notes, and write it to the run's folder."""
+    timings: dict[str, float] = manifest.timings()
+    timings["total"] = round(time.perf_counter() - started, 3)
+    report["timings"] = timings
+    report["budget"] = {**budget.to_json(), **budget_extra}
+    report["budget_notes"] = list(budget.notes)
+    write_json(run_dir / "report.json", report)
+
+
 def training_etl(options: EtlOptions) -> EtlOptions:
     """The ETL options of a training run: ``missing="auto"`` keeps missing values (columns
     with their own strategy keep it), so the model fills them from its training rows, inside
@@ -769,11 +801,7 @@ def run_pipeline(
                     "errors": search.errors[:5],
                     "wall_seconds": round(search.wall_seconds, 3),
                 },
-                "etl": etl.to_json(),
-                "profile": {
-                    "quality": profile.quality,
-                    "warnings": [w.message for w in profile.warnings],
-                },
+                **report_sections(etl, profile, charts, notes=chart_notes),
                 "features": {"used": builder.feature_names, "dropped": builder.dropped},
                 "shap_importance": [
                     {"feature": f.feature, "mean_abs_shap": f.importance} for f in importance
@@ -782,12 +810,6 @@ def run_pipeline(
                 "error_analysis": {
                     k: v for k, v in errors.items() if k not in ("residuals_vs_predicted",)
                 },
-                "charts": {
-                    "html": charts["html"],
-                    "png": sorted(charts["png"]),
-                    "notes": chart_notes,
-                },
-                "timings": manifest.timings(),
             }
             write_json(run_dir / "leaderboard.json", leaderboard)
             manifest.add_artifact("leaderboard", run_dir / "leaderboard.json")
@@ -795,19 +817,15 @@ def run_pipeline(
                 manifest.add_artifact("progress", run_dir / "progress.json")
             manifest.add_artifact("report", run_dir / "report.json")
             report["artifacts"] = dict(manifest.artifacts)
-        timings: dict[str, float] = manifest.timings()
-        timings["total"] = round(time.perf_counter() - wall, 3)
-        report["timings"] = timings
-        report["budget"] = {
-            **budget.to_json(),
-            "reserve_s": round(reserve, 3),
-            "postfit_estimate_s": {
-                "minimum": round(costs.minimum, 3),
-                "full": round(costs.full, 3),
-            },
-        }
-        report["budget_notes"] = list(budget.notes)
-        write_json(run_dir / "report.json", report)
+        write_report(
+            report,
+            manifest,
+            budget,
+            wall,
+            run_dir,
+            reserve_s=round(reserve, 3),
+            postfit_estimate_s={"minimum": round(costs.minimum, 3), "full": round(costs.full, 3)},
+        )
         if budget.bounded:
             say(
                 "report",

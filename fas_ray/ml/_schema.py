@@ -177,19 +177,17 @@ def check_records(builder: FeatureBuilder, rows: Sequence[Any]) -> list[FieldErr
             value = row[present[name]]
             if name not in typed_seen and not _value_ok(spec.kind, value):
                 typed_seen.add(name)
-                shown = repr(value)
-                shown = shown if len(shown) <= 40 else shown[:37] + "..."
-                errors.append(
-                    FieldError(
-                        present[name],
-                        "wrong_type",
-                        f"expected {_EXPECTED[spec.kind]}, got {shown}",
-                        i,
-                    )
-                )
+                errors.append(_wrong_type(present[name], spec.kind, value, i))
         if len(errors) >= _MAX_ERRORS:
             break
     return errors[:_MAX_ERRORS]
+
+
+def _wrong_type(column: str, kind: str, value: Any, row: int) -> FieldError:
+    """A value that cannot be read as its column's training type, shown in at most 40 characters."""
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return FieldError(column, "wrong_type", f"expected {_EXPECTED[kind]}, got {shown}", row)
 
 
 def check_frame(builder: FeatureBuilder, frame: pl.DataFrame) -> list[FieldError]:
@@ -232,14 +230,5 @@ def check_frame(builder: FeatureBuilder, frame: pl.DataFrame) -> list[FieldError
         bad = (cast.is_null() & values.is_not_null()).arg_true()
         if len(bad):
             row = int(bad[0])
-            shown = repr(frame[present[name]][row])
-            shown = shown if len(shown) <= 40 else shown[:37] + "..."
-            errors.append(
-                FieldError(
-                    present[name],
-                    "wrong_type",
-                    f"expected {_EXPECTED[spec.kind]}, got {shown}",
-                    row,
-                )
-            )
+            errors.append(_wrong_type(present[name], spec.kind, frame[present[name]][row], row))
     return errors[:_MAX_ERRORS]
