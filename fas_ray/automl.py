@@ -54,7 +54,7 @@ from fas_ray.ml import (
     portfolio,
 )
 from fas_ray.ml._metrics import greater_is_better
-from fas_ray.ml._model import encode_target, fit_bagged
+from fas_ray.ml._model import encode_target, fit_bagged, text_target
 from fas_ray.ml._split import time_order, time_order_column
 from fas_ray.search import SearchCoordinator, SearchResult, search_in_process, search_result
 from fas_ray.storage import atomic_write_bytes
@@ -65,6 +65,9 @@ _FORMAT = "fas-ray-automl/1"
 # the search gets this share of what is left of the budget; the rest covers the ensemble,
 # calibration and refit (a refit that would not fit falls back to the best single model)
 _SEARCH_SHARE = 0.85
+# free-text columns' models (inner CV of TF-IDF linear models, fas_ray.text) get at most this
+# share of the budget, before the search; the first candidate of each column always runs
+_TEXT_SHARE = 0.35
 _ENSEMBLE_MIN_GAIN = 1e-4
 # a member's refit on all rows costs about this many times one of its CV folds (more rows)
 _REFIT_PER_FOLD = 1.5
@@ -202,6 +205,7 @@ class AutoML:
         self.search_: SearchResult | None = None
         self.ensemble_: dict[str, Any] = {}
         self.metric_: str = metric or ""
+        self.text_: list[dict[str, Any]] = []
         self._progress_path: str | None = None
         self.fit_seconds_: float = 0.0
 
@@ -255,16 +259,21 @@ class AutoML:
                     f"Only {df.height} rows have a value in '{target}'; "
                     f"cross-validation needs at least {2 * n_folds}."
                 )
-            builder = FeatureBuilder(target=target, types=dict(types or {})).fit(df)
-            # missing values stay NaN: each CV fold fills them from its training rows
-            X = builder.transform(df, fill=False)
-            fold_fill = builder.fold_fill()
             y = encode_target(task, df[target])
             time_column = (
                 time_order_column(df, types, target) if task.family == "time_series" else None
             )
             order = time_order(df, time_column) if time_column else None
             folds = make_folds(task, y, n_folds, self.seed, order=order)
+            text_limit = None if self.time_budget is None else _TEXT_SHARE * self.time_budget
+            builder = FeatureBuilder(target=target, types=dict(types or {}))
+            # missing values stay NaN: each CV fold fills them from its training rows; text
+            # columns hold their text model's out-of-fold predictions on these same folds
+            X = builder.fit_transform(
+                df, fill=False, text=text_target(task, y, self.seed, folds, text_limit)
+            )
+            fold_fill = builder.fold_fill()
+            self.text_ = [m.summary(task.classes or None) for m in builder.text_models()]
             options = {name: estimator_options(name, builder) for name in self.learners}
             rec.detail = {
                 "rows": df.height,
@@ -273,8 +282,11 @@ class AutoML:
                 "dropped": builder.dropped,
                 "family": task.family,
                 **({"time_order": time_column} if time_column else {}),
+                **({"text_models": self.text_} if self.text_ else {}),
             }
             say("features", f"{X.shape[1]} features; {df.height} rows; {len(folds)}-fold CV")
+            for text in self.text_:
+                say("features", _text_line(text))
         metric = check_metric(self.metric, task)
         self.metric_ = metric
 
@@ -319,6 +331,9 @@ class AutoML:
                     calibrator = fit_calibrator(oof, y, seed=self.seed)
             info.pop("_oof", None)
             bag = self._bagging_fits(members, started, allowed=time_column is None, info=info)
+            # with text models, the refit reuses these features: their out-of-fold columns
+            # (fitting the text models again would cost their inner CV twice)
+            prefit = (builder, X if bag else fold_fill.fill_all(X)) if self.text_ else None
             if bag:
                 model = fit_bagged(
                     [(t.learner, t.params) for _, t in members],
@@ -330,6 +345,7 @@ class AutoML:
                     n_jobs=self.n_jobs,
                     types=types,
                     calibrator=calibrator,
+                    features=prefit,
                 )
             elif len(members) == 1:
                 best = members[0][1]
@@ -342,6 +358,7 @@ class AutoML:
                     n_jobs=self.n_jobs,
                     types=types,
                     calibrator=calibrator,
+                    features=prefit,
                 )
             else:
                 model = fit_ensemble(
@@ -353,6 +370,7 @@ class AutoML:
                     n_jobs=self.n_jobs,
                     types=types,
                     calibrator=calibrator,
+                    features=prefit,
                 )
             info["calibrated"] = type(calibrator).__name__ if calibrator is not None else None
             rec.detail = info
@@ -662,6 +680,28 @@ class AutoML:
         ]
         return pl.DataFrame(rows)
 
+    def text_leaderboard(self) -> pl.DataFrame:
+        """The text models' candidates, one row per (text column, candidate): inner-CV
+        score (ROC-AUC, log-loss or R²), blend weight (the winner has the largest), seconds,
+        and why a candidate was skipped; empty without text columns."""
+        self._fitted()
+        rows = [
+            {"column": t["column"], **c, "winner": t["winner"]}
+            for t in getattr(self, "text_", [])
+            for c in t["candidates"]
+        ]
+        schema = {
+            "column": pl.String,
+            "name": pl.String,
+            "metric": pl.String,
+            "score": pl.Float64,
+            "weight": pl.Float64,
+            "seconds": pl.Float64,
+            "skipped": pl.String,
+            "winner": pl.String,
+        }
+        return pl.DataFrame(rows, schema=schema)
+
     def save(self, path: str | Path) -> Path:
         """Write the fitted AutoML to ``path`` (pickle; written to a temporary file, renamed)."""
         if self.forecaster_ is None and self.clusterer_ is None:
@@ -669,6 +709,18 @@ class AutoML:
         state = {k: v for k, v in self.__dict__.items() if k != "settings"}
         payload = pickle.dumps({"format": _FORMAT, "state": state})
         return atomic_write_bytes(Path(path), payload)
+
+
+def _text_line(text: dict[str, Any]) -> str:
+    """One line on a text column's model: winner, score, top terms."""
+    scored = [c for c in text["candidates"] if c["score"] is not None]
+    metric = scored[0]["metric"] if scored else ""
+    terms = text["top_terms"]
+    top = ", ".join(next(iter(terms.values()), [])[:5]) if terms else ""
+    return (
+        f"text '{text['column']}': {text['winner']} (inner CV {metric} "
+        f"{text['blend_score']:.4f})" + (f"; top terms: {top}" if top else "")
+    )
 
 
 def load(path: str | Path) -> AutoML:
@@ -692,5 +744,6 @@ def load(path: str | Path) -> AutoML:
     # saved before forecasts or clustering existed
     for name in ("horizon", "time_column", "series_id", "forecaster_", "clusterer_"):
         automl.__dict__.setdefault(name, None)
+    automl.__dict__.setdefault("text_", [])
     automl.settings = None
     return automl

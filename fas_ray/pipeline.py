@@ -803,6 +803,9 @@ def run_pipeline(
                 },
                 **report_sections(etl, profile, charts, notes=chart_notes),
                 "features": {"used": builder.feature_names, "dropped": builder.dropped},
+                # per text column: the winning text model, each candidate's inner-CV score
+                # and blend weight, and the word n-grams that weigh most
+                "text_models": automl.text_,
                 "shap_importance": [
                     {"feature": f.feature, "mean_abs_shap": f.importance} for f in importance
                 ],

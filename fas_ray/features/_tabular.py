@@ -8,8 +8,14 @@ original or the normalised spelling.
 Per kind: numbers and booleans as they are; categoricals as codes (``-1`` for a category not
 among the training ones), which LightGBM splits as categories, the linear and MLP learners
 one-hot encode and the other tree learners split as numbers (:func:`estimator_options`);
-datetimes as year, month, day, day of week and hour; free text as TF-IDF columns
-``<column>__tfidf__<term>`` (:mod:`fas_ray.features._text`).
+datetimes as year, month, day, day of week and hour; free text, when the builder is fitted
+with a target (:meth:`FeatureBuilder.fit_transform` with a :class:`~fas_ray.text.TextTarget`),
+as the predictions of the column's text model (:mod:`fas_ray.text`: TF-IDF word and character
+n-grams, linear models chosen and blended by inner CV), ``<column>__text__p1`` (binary),
+``__p0``.. (every class) or ``__value`` (regression): out-of-fold on the training rows, the
+model refitted on all of them for any other rows. Without a target, free text becomes at most
+``MAX_TERMS_PER_COLUMN`` dense TF-IDF columns ``<column>__tfidf__<term>``
+(:mod:`fas_ray.features._text`), the most frequent terms, which rarely carry a label (issue 15).
 
 Cross-validation fills per fold instead: ``transform(..., fill=False)`` keeps missing values
 as NaN and :meth:`FeatureBuilder.fold_fill` fills them from each fold's training rows
@@ -36,6 +42,7 @@ from fas_ray.exceptions import InputError
 from fas_ray.features._drift import FeatureReference, reference_of
 from fas_ray.features._folds import FoldFill
 from fas_ray.features._text import fit_tfidf, is_free_text, terms_per_column, tfidf_matrix
+from fas_ray.text import TextModel, TextTarget, fit_text_model
 
 __all__ = ["ColumnSpec", "FeatureBuilder", "estimator_options", "to_polars"]
 
@@ -76,10 +83,14 @@ class ColumnSpec:
     fill: Any = None
     categories: list[Any] = field(default_factory=list)
     vectorizer: Any = field(default=None, repr=False, compare=False)  # text: fitted TF-IDF
+    # text with a target: the column's text model (instead of ``vectorizer``)
+    text_model: TextModel | None = field(default=None, repr=False, compare=False)
 
     def feature_names(self) -> list[str]:
         if self.kind == "datetime":
             return [f"{self.name}__{part}" for part in _DATETIME_PARTS]
+        if self.kind == "text" and self.text_model is not None:
+            return [f"{self.name}__text__{out}" for out in self.text_model.output_names]
         if self.kind == "text":
             terms = self.vectorizer.get_feature_names_out()
             return [f"{self.name}__tfidf__{term}" for term in terms]
@@ -137,11 +148,40 @@ class FeatureBuilder:
         return positions
 
     def fit(self, df: pl.DataFrame) -> FeatureBuilder:
-        """Learn column kinds, fill values and categories from ``df`` (training rows).
+        """Learn column kinds, fill values and categories from ``df`` (training rows); free
+        text becomes capped TF-IDF columns (see :meth:`fit_transform` for text models).
 
         A ``target`` given in the input's spelling (``Purchase``) becomes its normalised name
         (``purchase``), so it is never a feature, nor required at prediction time.
         """
+        self._fit(df, None)
+        return self
+
+    def fit_transform(
+        self, df: pl.DataFrame, *, fill: bool = True, text: TextTarget | None = None
+    ) -> np.ndarray:
+        """Fit on ``df`` (training rows) and return its feature matrix.
+
+        With ``text`` (the encoded target of ``df``'s rows, and the CV folds), each free-text
+        column gets a text model (:func:`~fas_ray.text.fit_text_model`) instead of TF-IDF
+        columns, and the returned matrix holds its **out-of-fold** predictions: a row's text
+        feature never comes from a model fitted on that row's target. :meth:`transform` of
+        any rows, these included, uses the model refitted on all of them: stacking.
+
+        Text outputs of rows in no validation fold (time-ordered folds) stay NaN with
+        ``fill=False`` (:meth:`fold_fill` fills them per fold), else the column's median.
+        """
+        oof = self._fit(df, text)
+        prepared = self._prepare(df)
+        blocks = {name: _median_filled(b) if fill else b for name, b in oof.items()}
+        return self._matrix(prepared, fill=fill, text_blocks=blocks)
+
+    def text_models(self) -> list[TextModel]:
+        """The fitted text models, one per text column (none without a target)."""
+        return [s.text_model for s in self.columns if s.text_model is not None]
+
+    def _fit(self, df: pl.DataFrame, text: TextTarget | None) -> dict[str, np.ndarray]:
+        """The work of :meth:`fit`; with ``text``, also each text column's out-of-fold block."""
         if self.target in df.columns:
             normalised = normalize_column_names(df.columns)
             self.target = normalised[df.columns.index(self.target)]
@@ -178,14 +218,14 @@ class FeatureBuilder:
                 if spec.fill is not None:
                     spec.fill = str(spec.fill)
             self.columns.append(spec)
-        self._fit_text(df)
+        oof = self._fit_text(df) if text is None else self._fit_text_models(df, text)
         if not self.columns:
             raise InputError(
                 "No usable feature columns remain after dropping the target, constant and "
                 f"identifier columns ({', '.join(self.dropped) or 'none'})."
             )
         self.reference = reference_of(self, df)
-        return self
+        return oof
 
     def fold_fill(self) -> FoldFill:
         """What fills a ``transform(..., fill=False)`` matrix per CV fold (:class:`FoldFill`):
@@ -204,6 +244,9 @@ class FeatureBuilder:
                 modes.append(start)
             elif spec.kind == "categorical":
                 categorical.append(start)
+            elif spec.text_model is not None:  # NaN only where no fold validated the row
+                width = len(spec.text_model.output_names)
+                medians.extend(range(start, start + width))
             start += len(spec.feature_names())
         return FoldFill(tuple(medians), tuple(integers), tuple(modes), tuple(categorical))
 
@@ -214,7 +257,16 @@ class FeatureBuilder:
         Raises:
             InputError: a required column is missing or cannot be read as its training type.
         """
-        df = self._prepare(to_polars(data))
+        return self._matrix(self._prepare(to_polars(data)), fill=fill)
+
+    def _matrix(
+        self,
+        df: pl.DataFrame,
+        *,
+        fill: bool,
+        text_blocks: dict[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """The matrix of prepared rows; ``text_blocks`` replace text models' predictions."""
         missing = [spec.name for spec in self.columns if spec.name not in df.columns]
         if missing:
             raise InputError(
@@ -227,11 +279,13 @@ class FeatureBuilder:
         for spec in self.columns:
             if spec.name in numbers:
                 blocks.append(numbers[spec.name])
+            elif text_blocks is not None and spec.name in text_blocks:
+                blocks.append(text_blocks[spec.name])
             else:
                 blocks.append(_encode(df[spec.name], spec, fill=fill))
         return np.column_stack(blocks) if blocks else np.empty((df.height, 0))
 
-    def _fit_text(self, df: pl.DataFrame) -> None:
+    def _fit_text(self, df: pl.DataFrame) -> dict[str, np.ndarray]:
         """Fit one TF-IDF vectorizer per text column; drop those with no recurring term."""
         text = [spec for spec in self.columns if spec.kind == "text"]
         max_features = terms_per_column(len(text))
@@ -240,6 +294,32 @@ class FeatureBuilder:
             if spec.vectorizer is None:
                 self.dropped[spec.name] = "free text with no word in two or more rows"
         self.columns = [s for s in self.columns if s.kind != "text" or s.vectorizer is not None]
+        return {}
+
+    def _fit_text_models(self, df: pl.DataFrame, target: TextTarget) -> dict[str, np.ndarray]:
+        """Fit one text model per text column (the time limit shared evenly); drop those
+        with no recurring word. Returns each column's out-of-fold block."""
+        import time
+
+        if len(target.y) != df.height:
+            raise InputError(
+                f"The text target has {len(target.y)} rows but the frame has {df.height}."
+            )
+        text = [spec for spec in self.columns if spec.kind == "text"]
+        started = time.perf_counter()
+        oof: dict[str, np.ndarray] = {}
+        for i, spec in enumerate(text):
+            limit = None
+            if target.time_limit is not None:
+                left = target.time_limit - (time.perf_counter() - started)
+                limit = max(0.0, left / (len(text) - i))
+            fitted = fit_text_model(spec.name, _documents(df[spec.name]), target, limit)
+            if fitted is None:
+                self.dropped[spec.name] = "free text with no word in two or more rows"
+                continue
+            spec.text_model, oof[spec.name] = fitted
+        self.columns = [s for s in self.columns if s.kind != "text" or s.text_model is not None]
+        return oof
 
     def prepare(self, data: Any) -> pl.DataFrame:
         """``data`` as :meth:`transform` reads it: normalised column names and, with ETL
@@ -309,6 +389,8 @@ def _encode(series: pl.Series, spec: ColumnSpec, *, fill: bool = True) -> np.nda
             if fill and spec.fill is not None:
                 col = col.fill_null(float(spec.fill))
             return col.to_numpy().astype(np.float64).reshape(-1, 1)
+        if spec.kind == "text" and spec.text_model is not None:
+            return spec.text_model.predict(_documents(series))
         if spec.kind == "text":
             return tfidf_matrix(spec.vectorizer, series)
         if spec.kind == "categorical":
@@ -343,3 +425,19 @@ def _encode(series: pl.Series, spec: ColumnSpec, *, fill: bool = True) -> np.nda
             f"The column '{spec.name}' cannot be read as {spec.kind} ({spec.dtype}): "
             f"{str(exc).splitlines()[0]}"
         ) from None
+
+
+def _documents(series: pl.Series) -> list[str]:
+    return series.cast(pl.String).fill_null("").to_list()
+
+
+def _median_filled(block: np.ndarray) -> np.ndarray:
+    """``block`` with each column's NaN set to its median (0 for a column of NaN only)."""
+    missing = np.isnan(block)
+    if not missing.any():
+        return block
+    medians = np.zeros(block.shape[1])
+    for j in range(block.shape[1]):
+        present = block[~missing[:, j], j]
+        medians[j] = float(np.median(present)) if present.size else 0.0
+    return np.where(missing, medians, block)

@@ -19,6 +19,7 @@ from fas_ray.features import FeatureBuilder, estimator_options, to_polars
 from fas_ray.ml._ensemble import VotingEnsemble
 from fas_ray.ml._task import TaskInfo
 from fas_ray.ml.learners import get_learner
+from fas_ray.text import TextTarget
 
 __all__ = [
     "ENSEMBLE",
@@ -27,6 +28,7 @@ __all__ = [
     "fit_bagged",
     "fit_ensemble",
     "fit_model",
+    "text_target",
 ]
 
 ENSEMBLE = "ensemble"  # FittedModel.learner of an ensemble
@@ -38,6 +40,40 @@ def encode_target(task: TaskInfo, y: pl.Series) -> np.ndarray:
         return y.cast(pl.Float64).to_numpy()
     lookup = {c: i for i, c in enumerate(task.classes)}
     return np.fromiter((lookup[v] for v in y.to_list()), dtype=np.int64, count=y.len())
+
+
+def text_target(
+    task: TaskInfo,
+    y: np.ndarray,
+    seed: int,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    time_limit: float | None = None,
+) -> TextTarget:
+    """What the text columns' models are fitted to (:class:`~fas_ray.text.TextTarget`):
+    ``y`` encoded by :func:`encode_target`, the CV ``folds`` (default: the text models' own)."""
+    n_classes = len(task.classes) if task.is_classification else 0
+    return TextTarget(y, n_classes, folds=folds, seed=seed, time_limit=time_limit)
+
+
+def _features(
+    train: pl.DataFrame,
+    task: TaskInfo,
+    seed: int,
+    types: dict[str, ColumnType] | None,
+    features: tuple[FeatureBuilder, np.ndarray] | None,
+    fill: bool = True,
+) -> tuple[FeatureBuilder, np.ndarray, np.ndarray]:
+    """The builder and training matrix: ``features`` when given (fitted on ``train`` by the
+    caller, with its text models' out-of-fold columns), else fitted here."""
+    y = encode_target(task, train[task.target])
+    if features is not None:
+        builder, X = features
+        if X.shape[0] != train.height:
+            raise ValueError(f"features has {X.shape[0]} rows but train has {train.height}.")
+        return builder, X, y
+    builder = FeatureBuilder(target=task.target, types=dict(types or {}))
+    X = builder.fit_transform(train, fill=fill, text=text_target(task, y, seed))
+    return builder, X, y
 
 
 @dataclass
@@ -115,15 +151,16 @@ def fit_model(
     n_jobs: int = -1,
     types: dict[str, ColumnType] | None = None,
     calibrator: Any = None,
+    features: tuple[FeatureBuilder, np.ndarray] | None = None,
 ) -> FittedModel:
     """Fit features and the estimator on ``train`` (which holds the target column).
 
     ``types`` are the ETL's column types, applied again to prediction input; ``calibrator``
-    (already fitted, e.g. on out-of-fold probabilities) is kept with the model.
+    (already fitted, e.g. on out-of-fold probabilities) is kept with the model. ``features``
+    (a builder fitted on ``train`` and its filled training matrix, as
+    :meth:`FeatureBuilder.fit_transform` returns it) skips fitting the features again.
     """
-    builder = FeatureBuilder(target=task.target, types=dict(types or {})).fit(train)
-    X = builder.transform(train)
-    y = encode_target(task, train[task.target])
+    builder, X, y = _features(train, task, seed, types, features)
     est = get_learner(learner).make_estimator(
         params, task, seed, n_jobs=n_jobs, **estimator_options(learner, builder)
     )
@@ -140,11 +177,13 @@ def fit_ensemble(
     n_jobs: int = -1,
     types: dict[str, ColumnType] | None = None,
     calibrator: Any = None,
+    features: tuple[FeatureBuilder, np.ndarray] | None = None,
 ) -> FittedModel:
     """Refit each ``(learner, params)`` member on ``train`` and average them with ``weights``.
 
     Members with weight 0 are skipped. ``weights`` typically come from
     :func:`~fas_ray.ml._ensemble.caruana_ensemble` over the members' out-of-fold predictions.
+    ``features``: as for :func:`fit_model`.
 
     Raises:
         ValueError: members and weights differ in length, or no weight is positive.
@@ -154,9 +193,7 @@ def fit_ensemble(
     kept = [(m, float(w)) for m, w in zip(members, weights, strict=True) if w > 0]
     if not kept:
         raise ValueError("An ensemble needs at least one member with a positive weight.")
-    builder = FeatureBuilder(target=task.target, types=dict(types or {})).fit(train)
-    X = builder.transform(train)
-    y = encode_target(task, train[task.target])
+    builder, X, y = _features(train, task, seed, types, features)
     estimators = []
     for (learner, params), _ in kept:
         est = get_learner(learner).make_estimator(
@@ -185,6 +222,7 @@ def fit_bagged(
     n_jobs: int = -1,
     types: dict[str, ColumnType] | None = None,
     calibrator: Any = None,
+    features: tuple[FeatureBuilder, np.ndarray] | None = None,
 ) -> FittedModel:
     """Each member fitted once per CV fold (its training rows; boosting stops early on the
     fold's validation rows, as in the search), all fold models averaged: the models whose
@@ -196,6 +234,7 @@ def fit_bagged(
     (:class:`~fas_ray.features.FoldFill`); predictions use the fill values of all rows.
     The estimator is a :class:`VotingEnsemble` of ``len(members) * len(folds)`` models, each
     member's weight shared by its folds; ``learner`` is the member's learner for one member.
+    ``features``: as for :func:`fit_model`, but the matrix built with ``fill=False``.
 
     Raises:
         ValueError: members and weights differ in length, no weight is positive, or no folds.
@@ -205,11 +244,14 @@ def fit_bagged(
     kept = [(m, float(w)) for m, w in zip(members, weights, strict=True) if w > 0]
     if not kept or not folds:
         raise ValueError("Bagging needs a member with a positive weight and at least one fold.")
-    builder = FeatureBuilder(target=task.target, types=dict(types or {})).fit(train)
-    X = builder.transform(train, fill=False)
+    if features is None:  # the text models' out-of-fold columns from these same folds
+        y = encode_target(task, train[task.target])
+        builder = FeatureBuilder(target=task.target, types=dict(types or {}))
+        text = text_target(task, y, seed, folds=folds)
+        features = builder, builder.fit_transform(train, fill=False, text=text)
+    builder, X, y = _features(train, task, seed, types, features, fill=False)
     fold_fill = builder.fold_fill()
     fold_matrices = [fold_fill.apply(X, train_idx, valid_idx) for train_idx, valid_idx in folds]
-    y = encode_target(task, train[task.target])
     total = sum(w for _, w in kept)
     estimators, shares = [], []
     for (learner, params), weight in kept:

@@ -1,0 +1,16 @@
+"""Text models for free-text columns: sparse TF-IDF views, linear candidates chosen and
+blended by inner cross-validation, stacked into the feature matrix as out-of-fold predictions
+(see :mod:`fas_ray.text._stack`)."""
+
+from fas_ray.text._candidates import CLASSIFICATION, REGRESSION, Candidate
+from fas_ray.text._stack import CandidateScore, TextModel, TextTarget, fit_text_model
+
+__all__ = [
+    "CLASSIFICATION",
+    "REGRESSION",
+    "Candidate",
+    "CandidateScore",
+    "TextModel",
+    "TextTarget",
+    "fit_text_model",
+]
