@@ -298,6 +298,9 @@ class AutoML:
             first = portfolio(self.learners, task)
             defaults = [default_config(n, task) for n in _LIBRARY_DEFAULTS if n in self.learners]
             first[1:1] = [c for c in defaults if c not in first]
+            if self.text_:  # the linear learner keeps a text model's ranking whole (trees bin
+                # its one column); first, so that even a short budget has it
+                first.sort(key=lambda c: c["learner"] != "linear")
             search = self._search(
                 X, y, task, folds, metric, budget, first, storage_path, options, fold_fill
             )

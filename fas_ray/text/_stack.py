@@ -131,8 +131,9 @@ class TextModel:
 
     def top_terms(self, n: int = 10, labels: Sequence[Any] | None = None) -> dict[str, list[str]]:
         """The n-grams that weigh most in one linear model of the blend (the heaviest word
-        model, else the heaviest other): ``positive`` / ``negative`` for a binary or numeric
-        target, else one list per class (named by ``labels``, default ``class <index>``)."""
+        model, else the heaviest other), per class (named by ``labels``, default ``class
+        <index>``; for two classes, the terms that point to each), or ``higher`` / ``lower``
+        for a numeric target."""
         members = sorted(self.models.values(), key=lambda m: (m[0].view != "word", -m[3]))
         if not members:
             return {}
@@ -146,16 +147,17 @@ class TextModel:
             rows = list(np.atleast_2d(model.coef_))
         else:
             return {}
+        count = max(self.n_classes, 2)
+        names = [str(x) for x in labels] if labels else [f"class {i}" for i in range(count)]
         if len(rows) == 1:
             order = np.argsort(rows[0])
+            up, down = ("higher", "lower") if self.n_classes == 0 else (names[1], names[0])
             return {
-                "positive": [str(t) for t in terms[order[::-1][:n]]],
-                "negative": [str(t) for t in terms[order[:n]]],
+                up: [str(t) for t in terms[order[::-1][:n]]],
+                down: [str(t) for t in terms[order[:n]]],
             }
-        names = [str(x) for x in labels] if labels is not None else None
         return {
-            (names[i] if names else f"class {i}"): [str(t) for t in terms[np.argsort(r)[::-1][:n]]]
-            for i, r in enumerate(rows)
+            names[i]: [str(t) for t in terms[np.argsort(r)[::-1][:n]]] for i, r in enumerate(rows)
         }
 
     def summary(self, labels: Sequence[Any] | None = None) -> dict[str, Any]:

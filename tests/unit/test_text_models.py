@@ -87,7 +87,12 @@ def test_text_model_finds_what_the_cap_lost() -> None:
     assert {c["name"] for c in summary["candidates"]} == {"word_lr", "nbsvm", "sgd", "char_lr"}
     assert sum(c["weight"] for c in summary["candidates"]) == pytest.approx(1.0)
     top = summary["top_terms"]
-    assert len(top["positive"]) == 10 and len(top["negative"]) == 10
+    assert len(top["class 1"]) == 10 and len(top["class 0"]) == 10
+    words = [set(r.split()) for r in df["review"].to_list()]
+    for label in (0, 1):  # each list's words point to its class
+        for term in top[f"class {label}"][:5]:
+            has = np.array([term in w for w in words])
+            assert has[y == label].mean() > has[y != label].mean(), term
 
 
 def test_training_rows_never_see_a_model_fitted_on_their_own_target() -> None:
@@ -179,6 +184,6 @@ def test_automl_stacks_text_with_other_columns_and_reports_the_text_model() -> N
     board = automl.text_leaderboard()
     assert set(board["name"]) == {"word_lr", "nbsvm", "sgd", "char_lr"}
     assert board["weight"].sum() == pytest.approx(1.0) and board["winner"][0]
-    assert automl.text_[0]["top_terms"]["positive"]
+    assert set(automl.text_[0]["top_terms"]) == {"0", "1"}, "named by the class labels"
     proba = automl.predict_proba(test)[:, 1]
     assert roc_auc_score(test["label"].to_numpy(), proba) > 0.85
