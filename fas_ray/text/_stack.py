@@ -41,6 +41,7 @@ __all__ = ["CandidateScore", "TextModel", "TextTarget", "fit_text_model"]
 _BLEND_ROUNDS = 20
 _CHAR_VIEW_COST = 4.0  # a char view costs about this many word views to build
 _DEFAULT_FOLDS = 5
+_GUESS_MARGIN = 1.5  # a candidate's folds are guessed at this many times the last one's
 
 
 @dataclass(frozen=True)
@@ -239,21 +240,17 @@ def fit_text_model(
         validated[valid] = True
     oofs: dict[str, np.ndarray] = {}
     scores: list[CandidateScore] = []
-    fit_seconds = 0.0  # of the last candidate's one fold: what the next ones are guessed from
+    fold_seconds: dict[str, float] = {}  # one fold of each candidate: what guesses are made of
     for candidate in CLASSIFICATION if n_classes else REGRESSION:
         missing = [v for v in candidate.views if v not in vectorizers]
-        guess = sum(_CHAR_VIEW_COST * view_seconds["word"] for _ in missing)
-        guess += 1.5 * fit_seconds * (len(folds) + 1)
+        # building the missing views, cross-validating like the last candidate, and refitting
+        # every candidate so far (the blend may use them all)
+        last = list(fold_seconds.values())[-1:] or [0.0]
+        guess = _CHAR_VIEW_COST * view_seconds["word"] * len(missing)
+        guess += _GUESS_MARGIN * last[0] * (len(folds) + 1) + sum(fold_seconds.values())
         if oofs and deadline is not None and time.perf_counter() + guess > deadline:
             scores.append(
-                CandidateScore(
-                    candidate.name,
-                    _metric(n_classes),
-                    None,
-                    0.0,
-                    0.0,
-                    f"about {guess:.0f} s, over the time left",
-                )
+                _skipped(candidate, n_classes, f"about {guess:.0f} s, over the time left")
             )
             continue
         begun = time.perf_counter()
@@ -263,36 +260,18 @@ def fit_text_model(
                 break
             vectorizers[view], matrices[view] = built, built.transform(documents)
         if any(v not in vectorizers for v in candidate.views):
-            scores.append(
-                CandidateScore(
-                    candidate.name,
-                    _metric(n_classes),
-                    None,
-                    0.0,
-                    0.0,
-                    "no recurring character n-gram",
-                )
-            )
+            scores.append(_skipped(candidate, n_classes, "no recurring character n-gram"))
             continue
-        oof = np.full((len(y), n_classes) if n_classes else len(y), np.nan)
         fold_begun = time.perf_counter()
-        for train, valid in folds:
-            part = {v: matrices[v][train] for v in candidate.views}
-            model = _fit_or_prior(candidate, part, y[train], n_classes, seed)
-            held = {v: matrices[v][valid] for v in candidate.views}
-            oof[valid] = _predict_or_prior(candidate, model, held, n_classes)
-        fit_seconds = (time.perf_counter() - fold_begun) / max(len(folds), 1)
+        oof = _cross_validate(candidate, matrices, target, folds, None if not oofs else deadline)
+        if oof is None:
+            scores.append(_skipped(candidate, n_classes, "the time limit came during its folds"))
+            continue
+        fold_seconds[candidate.name] = (time.perf_counter() - fold_begun) / max(len(folds), 1)
         oofs[candidate.name] = oof
         score = _score(oof[validated], y[validated], n_classes)
-        scores.append(
-            CandidateScore(
-                candidate.name,
-                _metric(n_classes),
-                score,
-                0.0,
-                round(time.perf_counter() - begun, 3),
-            )
-        )
+        seconds = round(time.perf_counter() - begun, 3)
+        scores.append(CandidateScore(candidate.name, _metric(n_classes), score, 0.0, seconds))
     scalings = {k: _fit_scaling(v[validated], y[validated], n_classes) for k, v in oofs.items()}
     oofs = {k: _scaled(scalings[k], v) for k, v in oofs.items()}
     weights = _blend({k: v[validated] for k, v in oofs.items()}, y[validated], n_classes)
@@ -321,6 +300,31 @@ def fit_text_model(
         _score(np.asarray(blended)[validated], y[validated], n_classes),
     )
     return model, _outputs(np.asarray(blended), n_classes)
+
+
+def _skipped(candidate: Candidate, n_classes: int, why: str) -> CandidateScore:
+    return CandidateScore(candidate.name, _metric(n_classes), None, 0.0, 0.0, why)
+
+
+def _cross_validate(
+    candidate: Candidate,
+    matrices: dict[str, Any],
+    target: TextTarget,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    deadline: float | None,
+) -> np.ndarray | None:
+    """``candidate``'s out-of-fold predictions (NaN for rows in no validation fold), or
+    ``None`` when ``deadline`` passes before its last fold."""
+    y, n_classes = target.y, target.n_classes
+    oof = np.full((len(y), n_classes) if n_classes else len(y), np.nan)
+    for train, valid in folds:
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
+        part = {v: matrices[v][train] for v in candidate.views}
+        model = _fit_or_prior(candidate, part, y[train], n_classes, target.seed)
+        held = {v: matrices[v][valid] for v in candidate.views}
+        oof[valid] = _predict_or_prior(candidate, model, held, n_classes)
+    return oof
 
 
 class _Prior:
