@@ -8,8 +8,8 @@ and no cap below ``MAX_TERMS`` (sparse, so no dense cap is needed).
 The candidates over them (:data:`CLASSIFICATION`, :data:`REGRESSION`):
 
 - ``word_lr`` / ``char_lr``: logistic regression (ridge for regression) on one view;
-- ``nbsvm``: logistic regression on word features scaled by their naive-Bayes log-count
-  ratios (Wang & Manning, 2012), one-vs-rest for several classes;
+- ``nbsvm`` / ``nbsvm_wc``: logistic regression on word (and character) features scaled by
+  their naive-Bayes log-count ratios (Wang & Manning, 2012), one-vs-rest for several classes;
 - ``sgd``: the seed's ``SGDClassifier`` (modified Huber loss) / ``SGDRegressor`` on both
   views side by side: the cheapest.
 """
@@ -56,8 +56,9 @@ class Candidate:
 CLASSIFICATION = (
     Candidate("word_lr", "word", "logistic", 4.0),
     Candidate("nbsvm", "word", "nbsvm", 4.0),
-    Candidate("sgd", "both", "sgd", 1e-4),
+    Candidate("nbsvm_wc", "both", "nbsvm", 4.0),
     Candidate("char_lr", "char", "logistic", 2.0),
+    Candidate("sgd", "both", "sgd", 1e-4),
 )
 REGRESSION = (
     Candidate("word_ridge", "word", "ridge", 1.0),

@@ -84,7 +84,13 @@ def test_text_model_finds_what_the_cap_lost() -> None:
     (model,) = builder.text_models()
     summary = model.summary()
     assert summary["winner"] == model.winner and summary["blend_score"] > 0.8
-    assert {c["name"] for c in summary["candidates"]} == {"word_lr", "nbsvm", "sgd", "char_lr"}
+    assert {c["name"] for c in summary["candidates"]} == {
+        "word_lr",
+        "nbsvm",
+        "nbsvm_wc",
+        "char_lr",
+        "sgd",
+    }
     assert sum(c["weight"] for c in summary["candidates"]) == pytest.approx(1.0)
     top = summary["top_terms"]
     assert len(top["class 1"]) == 10 and len(top["class 0"]) == 10
@@ -182,7 +188,7 @@ def test_automl_stacks_text_with_other_columns_and_reports_the_text_model() -> N
     ).fit(train)
     assert automl.model.features.feature_names == ["review__text__p1", "amount"]
     board = automl.text_leaderboard()
-    assert set(board["name"]) == {"word_lr", "nbsvm", "sgd", "char_lr"}
+    assert set(board["name"]) == {"word_lr", "nbsvm", "nbsvm_wc", "char_lr", "sgd"}
     assert board["weight"].sum() == pytest.approx(1.0) and board["winner"][0]
     assert set(automl.text_[0]["top_terms"]) == {"0", "1"}, "named by the class labels"
     proba = automl.predict_proba(test)[:, 1]
