@@ -233,8 +233,8 @@ def fit_text_model(
     if word is None:
         return None
     view_seconds = {"word": time.perf_counter() - started}
-    vectorizers: dict[str, Any] = {"word": word}
-    matrices = {"word": word.transform(documents)}
+    vectorizers: dict[str, Any] = {"word": word[0]}
+    matrices = {"word": word[1]}
     validated = np.zeros(len(y), dtype=bool)
     for _, valid in folds:
         validated[valid] = True
@@ -258,7 +258,7 @@ def fit_text_model(
             built = fit_view(view, documents)
             if built is None:
                 break
-            vectorizers[view], matrices[view] = built, built.transform(documents)
+            vectorizers[view], matrices[view] = built
         if any(v not in vectorizers for v in candidate.views):
             scores.append(_skipped(candidate, n_classes, "no recurring character n-gram"))
             continue
