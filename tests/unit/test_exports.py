@@ -17,6 +17,7 @@ PACKAGES = (
     "fas_ray.ml.learners",
     "fas_ray.features",
     "fas_ray.clustering",
+    "fas_ray.text",
     "fas_ray.registry",
     "fas_ray.storage",
     "fas_ray.ingest",
