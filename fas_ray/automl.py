@@ -53,6 +53,7 @@ from fas_ray.ml import (
     objective_name,
     portfolio,
 )
+from fas_ray.ml._leak import target_copies
 from fas_ray.ml._metrics import greater_is_better
 from fas_ray.ml._model import encode_target, fit_bagged
 from fas_ray.ml._split import time_order, time_order_column
@@ -75,6 +76,8 @@ _LIBRARY_DEFAULTS = ("lightgbm",)
 # features, so the budget goes to many configurations instead of a few
 _LARGE_CELLS = 1_000_000
 _FEW_FOLDS_ROWS = 10_000
+# the fewest rows with a target that default cross-validation takes (two per fold, five folds)
+MIN_CV_ROWS = 10
 _LARGE_DATA_FIXED = {
     f"{forest}.{param}": value
     for forest in ("random_forest", "extra_trees")
@@ -254,6 +257,14 @@ class AutoML:
                 raise InputError(
                     f"Only {df.height} rows have a value in '{target}'; "
                     f"cross-validation needs at least {2 * n_folds}."
+                )
+            copies = target_copies(df, df.columns, target, classification=task.is_classification)
+            if copies:
+                raise InputError(
+                    f"The column(s) {', '.join(repr(c) for c in copies)} give the target "
+                    f"'{target}' exactly in every row (a leak: a model would only copy them, and "
+                    "they are not known when predicting); drop them from the data, or name one "
+                    "as the target."
                 )
             builder = FeatureBuilder(target=target, types=dict(types or {})).fit(df)
             # missing values stay NaN: each CV fold fills them from its training rows

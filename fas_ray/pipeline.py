@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ from fas_ray._postfit import (
     fit_seconds,
     png_seconds,
 )
-from fas_ray.automl import AutoML
+from fas_ray.automl import MIN_CV_ROWS, AutoML
 from fas_ray.budget import Budget, Clock, StageUse
 from fas_ray.charts import run_figures, write_figures
 from fas_ray.config import EtlOptions, IngestOptions, RunSpec, Settings
@@ -445,6 +446,21 @@ def write_report(
     write_json(run_dir / "report.json", report)
 
 
+def check_enough_rows(rows: int, target: str, test_size: float) -> None:
+    """Refuse a table too small to cross-validate and test (``MIN_CV_ROWS`` training rows and
+    one holdout row at least).
+
+    Raises:
+        InputError: naming the rows there are and the rows needed.
+    """
+    needed = max(MIN_CV_ROWS + 1, math.ceil(MIN_CV_ROWS / (1.0 - test_size)))
+    if rows < needed:
+        raise InputError(
+            f"Only {rows} row(s) have a value in the target '{target}'; a run needs at least "
+            f"{needed} ({MIN_CV_ROWS} to cross-validate, the rest to test); add rows."
+        )
+
+
 def training_etl(options: EtlOptions) -> EtlOptions:
     """The ETL options of a training run: ``missing="auto"`` keeps missing values (columns
     with their own strategy keep it), so the model fills them from its training rows, inside
@@ -586,6 +602,7 @@ def run_pipeline(
 
             df = canonical_order(pl.read_parquet(silver))
             rows_with_target = df.filter(pl.col(target).is_not_null())
+            check_enough_rows(rows_with_target.height, target, spec.test_size)
             split_task = detect_task_from_frame(
                 rows_with_target,
                 target,

@@ -549,6 +549,11 @@ BAD: dict[str, tuple[bytes | Callable[[Path], None], str, dict[str, object]]] = 
         {},
     ),
     "bomb.xlsx": (_xlsx_bomb, "'xl/worksheets/padding.xml' in 'bomb.xlsx' unpacks", {}),
+    "wide.csv": (
+        (",".join(f"c{i}" for i in range(5001)) + "\n" + ",".join("1" * 5001) + "\n").encode(),
+        "'wide.csv' has 5,001 columns; fas-ray takes at most 5,000",
+        {},
+    ),
     "nodata.zip": (_zip_without_data, "holds no data file (it holds readme.md, image.png)", {}),
     "notzip.zip": (b"a,b\n1,2\n", "Cannot read 'notzip.zip' as a ZIP archive", {}),
     "cut.csv.gz": (_gzip_truncated, "Cannot decompress 'cut.csv.gz'", {}),
