@@ -53,7 +53,7 @@ from fas_ray.ml import (
     objective_name,
     portfolio,
 )
-from fas_ray.ml._leak import target_copies
+from fas_ray.ml._leak import leak_error, target_copies
 from fas_ray.ml._metrics import greater_is_better
 from fas_ray.ml._model import encode_target, fit_bagged
 from fas_ray.ml._split import time_order, time_order_column
@@ -76,8 +76,6 @@ _LIBRARY_DEFAULTS = ("lightgbm",)
 # features, so the budget goes to many configurations instead of a few
 _LARGE_CELLS = 1_000_000
 _FEW_FOLDS_ROWS = 10_000
-# the fewest rows with a target that default cross-validation takes (two per fold, five folds)
-MIN_CV_ROWS = 10
 _LARGE_DATA_FIXED = {
     f"{forest}.{param}": value
     for forest in ("random_forest", "extra_trees")
@@ -260,12 +258,7 @@ class AutoML:
                 )
             copies = target_copies(df, df.columns, target, classification=task.is_classification)
             if copies:
-                raise InputError(
-                    f"The column(s) {', '.join(repr(c) for c in copies)} give the target "
-                    f"'{target}' exactly in every row (a leak: a model would only copy them, and "
-                    "they are not known when predicting); drop them from the data, or name one "
-                    "as the target."
-                )
+                raise leak_error(copies, target)
             builder = FeatureBuilder(target=target, types=dict(types or {})).fit(df)
             # missing values stay NaN: each CV fold fills them from its training rows
             X = builder.transform(df, fill=False)

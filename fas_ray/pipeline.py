@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from fas_ray._postfit import (
     fit_seconds,
     png_seconds,
 )
-from fas_ray.automl import MIN_CV_ROWS, AutoML
+from fas_ray.automl import AutoML
 from fas_ray.budget import Budget, Clock, StageUse
 from fas_ray.charts import run_figures, write_figures
 from fas_ray.config import EtlOptions, IngestOptions, RunSpec, Settings
@@ -52,7 +51,7 @@ from fas_ray.ml import (
 )
 from fas_ray.ml._metrics import greater_is_better
 from fas_ray.ml._model import encode_target
-from fas_ray.ml._split import holdout_split, time_order_column
+from fas_ray.ml._split import check_enough_rows, holdout_split, time_order_column
 from fas_ray.registry import SQLiteRegistry
 from fas_ray.storage import DataRoot, write_json, write_parquet_atomic
 
@@ -444,21 +443,6 @@ def write_report(
     report["budget"] = {**budget.to_json(), **budget_extra}
     report["budget_notes"] = list(budget.notes)
     write_json(run_dir / "report.json", report)
-
-
-def check_enough_rows(rows: int, target: str, test_size: float) -> None:
-    """Refuse a table too small to cross-validate and test (``MIN_CV_ROWS`` training rows and
-    one holdout row at least).
-
-    Raises:
-        InputError: naming the rows there are and the rows needed.
-    """
-    needed = max(MIN_CV_ROWS + 1, math.ceil(MIN_CV_ROWS / (1.0 - test_size)))
-    if rows < needed:
-        raise InputError(
-            f"Only {rows} row(s) have a value in the target '{target}'; a run needs at least "
-            f"{needed} ({MIN_CV_ROWS} to cross-validate, the rest to test); add rows."
-        )
 
 
 def training_etl(options: EtlOptions) -> EtlOptions:

@@ -70,6 +70,7 @@ from fas_ray.service import (
     list_run_ids,
     mark_cancel_requested,
     new_dataset_id,
+    precheck_run,
     preview_rows,
     run_status,
     safe_filename,
@@ -173,6 +174,7 @@ class PipelineAPI:
 
     def _submit(self, run: RunRequest, schedule_id: str | None = None) -> str:
         source = run.source(self.root)
+        precheck_run(run, self.root, self.args.allow_private_urls)
         run_id = new_run_id()
         argv = job_argv(run, source, run_id, self.root.root, self.args.allow_private_urls)
         write_submission(

@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["MIN_LEAK_ROWS", "target_copies"]
+from fas_ray.exceptions import InputError
+
+__all__ = ["MIN_LEAK_ROWS", "leak_error", "target_copies"]
 
 # fewer rows than this can match by chance (a binary column equal to a binary target)
 MIN_LEAK_ROWS = 20
@@ -67,3 +69,12 @@ def target_copies(
         elif feature.dtype.is_numeric() and y.dtype.is_numeric() and _linear(feature, y):
             found.append(name)
     return found
+
+
+def leak_error(copies: list[str], target: str) -> InputError:
+    """The one-line error for the columns ``copies`` that give ``target`` exactly."""
+    return InputError(
+        f"The column(s) {', '.join(repr(c) for c in copies)} give the target '{target}' "
+        "exactly in every row (a leak: a model would only copy them, and they are not known "
+        "when predicting); drop them from the data, or name one as the target."
+    )

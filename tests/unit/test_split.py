@@ -85,7 +85,7 @@ def test_time_order_column_picks_the_first_datetime_feature() -> None:
 
 def test_a_table_too_small_to_cross_validate_and_test_is_refused() -> None:
     from fas_ray.exceptions import InputError
-    from fas_ray.pipeline import check_enough_rows
+    from fas_ray.ml._split import check_enough_rows
 
     check_enough_rows(13, "target", 0.2)  # 10 to cross-validate, 3 to test
     with pytest.raises(InputError, match=r"^Only 12 row\(s\) have a value in the target 'target'"):
