@@ -13,7 +13,13 @@ import polars as pl
 
 from fas_ray.exceptions import InputError
 
-__all__ = ["MIN_LEAK_ROWS", "leak_error", "target_copies"]
+__all__ = [
+    "MIN_LEAK_ROWS",
+    "check_learnable",
+    "leak_error",
+    "only_target_error",
+    "target_copies",
+]
 
 # fewer rows than this can match by chance (a binary column equal to a binary target)
 MIN_LEAK_ROWS = 20
@@ -77,4 +83,31 @@ def leak_error(copies: list[str], target: str) -> InputError:
         f"The column(s) {', '.join(repr(c) for c in copies)} give the target '{target}' "
         "exactly in every row (a leak: a model would only copy them, and they are not known "
         "when predicting); drop them from the data, or name one as the target."
+    )
+
+
+def check_learnable(
+    df: pl.DataFrame, target: str, *, classification: bool, test_size: float
+) -> None:
+    """What a run checks before its ETL, so that it stops before writing anything: a column
+    besides the target, enough rows with a target to cross-validate and test, and no column
+    that gives the target exactly.
+
+    Raises:
+        InputError: too few rows, or a leak.
+    """
+    from fas_ray.ml._split import check_enough_rows
+
+    if df.columns == [target]:
+        raise only_target_error(target)
+    check_enough_rows(df[target].drop_nulls().len(), target, test_size)
+    copies = target_copies(df, df.columns, target, classification=classification)
+    if copies:
+        raise leak_error(copies, target)
+
+
+def only_target_error(target: str) -> InputError:
+    """The one-line error for a table that holds nothing but its target."""
+    return InputError(
+        f"The data has no column besides the target '{target}'; add the columns that predict it."
     )

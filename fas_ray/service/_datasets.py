@@ -159,8 +159,7 @@ def target_task(
             leak.
     """
     from fas_ray.ml import detect_task_from_frame
-    from fas_ray.ml._leak import leak_error, target_copies
-    from fas_ray.ml._split import check_enough_rows
+    from fas_ray.ml._leak import check_learnable
 
     path = _bronze(record)
     frame = pl.read_parquet(path / "**/*.parquet" if path.is_dir() else path)
@@ -170,9 +169,5 @@ def target_task(
         raise
     except (ValueError, KeyError, pl.exceptions.PolarsError) as exc:
         raise InputError(f"Cannot detect a task for {target!r}: {exc}") from None
-    column = info.target
-    check_enough_rows(frame[column].drop_nulls().len(), column, test_size)
-    copies = target_copies(frame, frame.columns, column, classification=info.is_classification)
-    if copies:
-        raise leak_error(copies, column)
+    check_learnable(frame, info.target, classification=info.is_classification, test_size=test_size)
     return info.to_json()
