@@ -80,7 +80,7 @@ from fas_ray.service import (
     write_submission,
 )
 from fas_ray.storage import DataRoot
-from serve_apps._common import AppArgs, authorise
+from serve_apps._common import ERROR_RESPONSES, AppArgs, authorise
 from serve_apps.studio import asset, page
 
 __all__ = ["PipelineAPI", "PipelineAppArgs", "build"]
@@ -131,6 +131,7 @@ class RunPart(StrEnum):
 app = FastAPI(
     title="fas-ray pipeline",
     version="0.1.0",
+    responses=ERROR_RESPONSES,
     description="Upload data, run fas-ray's pipeline as Ray jobs, read the results.",
 )
 
