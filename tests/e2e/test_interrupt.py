@@ -3,9 +3,8 @@ runs cleanly.
 
 ``SIGTERM`` (what ``kill`` and ``ray job stop`` send) unwinds like Ctrl+C: the manifest ends
 ``failed`` with the reason ``interrupted`` and the command exits 130. ``SIGKILL`` gives the process
-no chance to write anything: its manifest keeps the status it had (``running``, the search open),
-which is what tells a reader that the process died (the pipeline API settles such a manifest from
-the job's end). In both cases no registry entry, model file, report or hidden temporary entry is
+no chance to write anything: its manifest keeps ``running`` until it is read (``fas-ray runs``,
+the pipeline API), which finds its process gone and records ``interrupted``. In both cases no registry entry, model file, report or hidden temporary entry is
 left, and the same command then completes.
 """
 
@@ -79,7 +78,11 @@ def test_a_killed_run_leaves_nothing_half_written(sig: signal.Signals, tmp_path:
         assert manifest["status"] == "failed" and manifest["error"] == "interrupted"
     else:
         assert proc.returncode == -signal.SIGKILL
-        assert manifest["status"] == "running" and _searching(manifest)
+        assert manifest["status"] == "running" and _searching(manifest)  # it could not write
+        listed = cli("runs", "--data-root", str(root), timeout=60)  # reading it settles it
+        assert listed.returncode == 0 and "interrupted" in listed.stdout, listed.stdout
+        manifest = _manifest(root)
+        assert manifest is not None and manifest["status"] == "failed"
     registry = SQLiteRegistry(root / "registry.sqlite", root / "models")
     assert registry.list() == []
     assert not list((root / "models").iterdir())
