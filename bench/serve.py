@@ -10,9 +10,9 @@ A LightGBM model is trained on breast_cancer and registered in a temporary data 
 
 For each: single-row latency (sequential requests, p50 / p99), throughput with ``--clients``
 concurrent clients (default 16; requests per second over ``--seconds``, p50 / p99 under that
-load, errors, requests shed with 503, and the server processes' resident memory at the start
-and at its peak, sampled every 0.5 s from /proc), and the time to score 1,000 rows in one
-request (median of 10). The load generator is this process (asyncio + httpx), the same for all.
+load, errors (connections the server dropped among them), requests shed with 503, and the
+server processes' resident memory at the start and at its peak, sampled every 0.5 s from
+/proc), and the time to score 1,000 rows in one request (median of 10). The load generator is this process (asyncio + httpx), the same for all.
 
     .venv/bin/python bench/serve.py --clients 64 --seconds 60   # issue 17's load check
 
@@ -176,18 +176,25 @@ async def _measure(
             r.raise_for_status()
         lat.sort()
         # throughput, CLIENTS concurrent clients
-        done = errors = shed = 0
+        done = errors = shed = dropped = 0
         under_load: list[float] = []
         stop_at = time.perf_counter() + seconds
         watched = pids()
         rss = [_rss_mb(watched)]
 
         async def worker(k: int) -> None:
-            nonlocal done, errors, shed
+            nonlocal done, errors, shed, dropped
             i = k
             while time.perf_counter() < stop_at:
                 t = time.perf_counter()
-                r = await client.post(predict, json={"rows": [rows[i % len(rows)]]})
+                try:
+                    r = await client.post(predict, json={"rows": [rows[i % len(rows)]]})
+                except httpx.TransportError:  # the server dropped the connection: an error
+                    under_load.append((time.perf_counter() - t) * 1000)
+                    errors += 1
+                    dropped += 1
+                    i += CLIENTS
+                    continue
                 under_load.append((time.perf_counter() - t) * 1000)
                 if r.status_code == 200:
                     done += 1
@@ -220,6 +227,7 @@ async def _measure(
         "p99_ms": lat[int(len(lat) * 0.99) - 1],
         "rps": done / elapsed,
         "errors": errors,
+        "dropped": dropped,
         "shed": shed,
         "p50_load_ms": under_load[len(under_load) // 2],
         "p99_load_ms": under_load[int(len(under_load) * 0.99) - 1],
@@ -326,7 +334,8 @@ def render(results: dict[str, dict[str, Any]], command: str, seconds: float) -> 
         lines.append(
             f"| {name} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['rps']:.0f} | "
             f"{r['rps'] / bare['rps']:.2f}x | {r['p50_load_ms']:.1f} | {r['p99_load_ms']:.1f} | "
-            f"{r['batch1000_ms']:.1f} | {r['errors']} | {r['shed']} | "
+            f"{r['batch1000_ms']:.1f} | {r['errors']} ({r.get('dropped', 0)} dropped) | "
+            f"{r['shed']} | "
             f"{r['rss_start_mb']:.0f} / {r['rss_peak_mb']:.0f} |"
         )
     lines.append("")

@@ -53,6 +53,7 @@ from fas_ray.ml import (
     objective_name,
     portfolio,
 )
+from fas_ray.ml._leak import leak_error, target_copies
 from fas_ray.ml._metrics import greater_is_better
 from fas_ray.ml._model import encode_target, fit_bagged, text_target
 from fas_ray.ml._split import time_order, time_order_column
@@ -259,6 +260,9 @@ class AutoML:
                     f"Only {df.height} rows have a value in '{target}'; "
                     f"cross-validation needs at least {2 * n_folds}."
                 )
+            copies = target_copies(df, df.columns, target, classification=task.is_classification)
+            if copies:
+                raise leak_error(copies, target)
             y = encode_target(task, df[target])
             time_column = (
                 time_order_column(df, types, target) if task.family == "time_series" else None

@@ -436,6 +436,7 @@ def _runs(args: argparse.Namespace) -> int:
     rows = []
     for path in sorted(runs_dir.glob("*/manifest.json"), reverse=True):
         m = RunManifest.load(path)
+        m.settle_if_orphaned()
         rows.append(
             {
                 "run_id": m.run_id,

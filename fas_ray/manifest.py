@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
+import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,6 +31,26 @@ _TRANSITIONS: dict[str, set[str]] = {
     "completed": set(),
     "failed": set(),
 }
+
+
+def _process_start(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), or None if unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])  # field 22, after the command's name
+
+
+def _alive(pid: int, started: int | None) -> bool:
+    """Whether process ``pid`` runs and is the one that started at ``started``."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process: it exists
+    return started is None or _process_start(pid) in (started, None)
 
 
 def utc_now() -> str:
@@ -64,6 +86,9 @@ class RunManifest(BaseModel):
     stages: list[StageRecord] = Field(default_factory=list)
     model_id: str | None = None
     error: str | None = None
+    # the process that runs it (host, pid, start ticks): a run whose process is gone without
+    # recording its end reads as interrupted (see :meth:`settle_if_orphaned`)
+    driver: dict[str, Any] | None = None
     created_at: str = Field(default_factory=utc_now)
     updated_at: str = Field(default_factory=utc_now)
 
@@ -119,7 +144,20 @@ class RunManifest(BaseModel):
             raise
 
     def start(self) -> None:
+        pid = os.getpid()
+        self.driver = {"host": socket.gethostname(), "pid": pid, "started": _process_start(pid)}
         self._move("running")
+
+    def settle_if_orphaned(self) -> bool:
+        """Record ``interrupted`` for a run still ``running`` whose process, on this host, is
+        gone (killed before it could record its end); True if so."""
+        driver = self.driver or {}
+        if self.status != "running" or driver.get("host") != socket.gethostname():
+            return False
+        if _alive(int(driver["pid"]), driver.get("started")):
+            return False
+        self.fail("interrupted (its process ended without recording it: killed?)")
+        return True
 
     def complete(self) -> None:
         self._move("completed")

@@ -49,9 +49,10 @@ from fas_ray.ml import (
     detect_task_from_frame,
     regression_metrics,
 )
+from fas_ray.ml._leak import check_learnable, only_target_error
 from fas_ray.ml._metrics import greater_is_better
 from fas_ray.ml._model import encode_target
-from fas_ray.ml._split import holdout_split, time_order_column
+from fas_ray.ml._split import check_enough_rows, holdout_split, time_order_column
 from fas_ray.registry import SQLiteRegistry
 from fas_ray.storage import DataRoot, write_json, write_parquet_atomic
 
@@ -114,10 +115,7 @@ def _resolve_target(bronze: BronzeDataset, target: str) -> str:
     elif wanted in normalised:
         found = wanted
     if found is not None and len(bronze.columns) == 1:
-        raise InputError(
-            f"The data has no column besides the target '{target}'; add the columns that "
-            "predict it."
-        )
+        raise only_target_error(target)
     if found is not None:
         return found
     raise InputError(
@@ -125,12 +123,30 @@ def _resolve_target(bronze: BronzeDataset, target: str) -> str:
     )
 
 
+# a bronze table up to this size is read whole before ETL to look for a leaking column
+_BRONZE_CHECK_BYTES = 64 << 20
+
+
 def _detect_from_bronze(
-    bronze: BronzeDataset, target: str, override: Literal["classification", "regression"] | None
+    bronze: BronzeDataset,
+    target: str,
+    override: Literal["classification", "regression"] | None,
+    test_size: float,
 ) -> TaskInfo:
-    original = bronze.columns[normalize_column_names(bronze.columns).index(target)]
+    """The task, after the checks that stop a run before it writes anything (too few rows;
+    a column that gives the target exactly, for a table of at most ``_BRONZE_CHECK_BYTES``;
+    a larger one is checked after its ETL, by the fit)."""
+    names = normalize_column_names(bronze.columns)
+    original = bronze.columns[names.index(target)]
     y = pl.read_parquet(bronze.path, columns=[original])[original]
-    return detect_task(y, target, task_override=override)
+    task = detect_task(y, target, task_override=override)
+    if _parquet_bytes(bronze.path) <= _BRONZE_CHECK_BYTES:
+        frame = pl.read_parquet(bronze.path)
+        frame.columns = names
+        check_learnable(frame, target, classification=task.is_classification, test_size=test_size)
+    else:
+        check_enough_rows(y.drop_nulls().len(), target, test_size)
+    return task
 
 
 def _explain(
@@ -570,7 +586,7 @@ def run_pipeline(
         bronze = _stage_ingest(manifest, root, spec.source, say, spec.ingest)
         with manifest.stage("task") as rec:
             target = _resolve_target(bronze, spec.target_column)
-            task = _detect_from_bronze(bronze, target, tabular)
+            task = _detect_from_bronze(bronze, target, tabular, spec.test_size)
             rec.detail = task.to_json()
             say(
                 "task",
@@ -586,6 +602,7 @@ def run_pipeline(
 
             df = canonical_order(pl.read_parquet(silver))
             rows_with_target = df.filter(pl.col(target).is_not_null())
+            check_enough_rows(rows_with_target.height, target, spec.test_size)
             split_task = detect_task_from_frame(
                 rows_with_target,
                 target,

@@ -12,6 +12,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 TOKEN_ENV = "FAS_RAY_API_TOKEN"
 
 
+class ErrorBody(BaseModel):
+    """Every error's JSON body: ``detail`` is one line naming the problem and its fix, or, for a
+    request that does not match its schema, FastAPI's list of the fields at fault."""
+
+    detail: str | list[dict[str, Any]]
+
+
+# documented on every route: a 422 body may be either form of ``detail``
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "The request, or the data it names, cannot be used."}
+}
+
+
 def is_loopback(host: str) -> bool:
     """True for 127.0.0.0/8, ::1 and ``localhost``."""
     if host == "localhost":

@@ -48,7 +48,7 @@ from fas_ray.manifest import RunManifest
 from fas_ray.ml import FittedModel, check_records, input_schema, normalise_records
 from fas_ray.registry import SQLiteRegistry
 from fas_ray.storage import DataRoot
-from serve_apps._common import AppArgs, authorise, jsonable
+from serve_apps._common import ERROR_RESPONSES, AppArgs, authorise, jsonable
 
 __all__ = ["ModelAppArgs", "ModelServer", "build"]
 
@@ -89,6 +89,7 @@ class ForecastRequest(BaseModel):
 app = FastAPI(
     title="fas-ray models",
     version="0.1.0",
+    responses=ERROR_RESPONSES,
     description="Predictions from fas-ray's model registry.",
 )
 

@@ -70,6 +70,7 @@ from fas_ray.service import (
     list_run_ids,
     mark_cancel_requested,
     new_dataset_id,
+    precheck_run,
     preview_rows,
     run_status,
     safe_filename,
@@ -79,7 +80,7 @@ from fas_ray.service import (
     write_submission,
 )
 from fas_ray.storage import DataRoot
-from serve_apps._common import AppArgs, authorise
+from serve_apps._common import ERROR_RESPONSES, AppArgs, authorise
 from serve_apps.studio import asset, page
 
 __all__ = ["PipelineAPI", "PipelineAppArgs", "build"]
@@ -130,6 +131,7 @@ class RunPart(StrEnum):
 app = FastAPI(
     title="fas-ray pipeline",
     version="0.1.0",
+    responses=ERROR_RESPONSES,
     description="Upload data, run fas-ray's pipeline as Ray jobs, read the results.",
 )
 
@@ -173,6 +175,7 @@ class PipelineAPI:
 
     def _submit(self, run: RunRequest, schedule_id: str | None = None) -> str:
         source = run.source(self.root)
+        precheck_run(run, self.root, self.args.allow_private_urls)
         run_id = new_run_id()
         argv = job_argv(run, source, run_id, self.root.root, self.args.allow_private_urls)
         write_submission(

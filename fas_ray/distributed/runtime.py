@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 
 import ray
@@ -52,6 +54,8 @@ def ray_session(settings: Settings, dashboard: bool = False) -> Iterator[str]:
     if ray.is_initialized():
         yield "existing"
         return
+    on_main = threading.current_thread() is threading.main_thread()
+    sigterm = signal.getsignal(signal.SIGTERM) if on_main else None
     address = settings.ray_address or os.environ.get("RAY_ADDRESS")
     common = dict(logging_level=logging.WARNING, log_to_driver=False, configure_logging=True)
     if address:
@@ -73,6 +77,10 @@ def ray_session(settings: Settings, dashboard: bool = False) -> Iterator[str]:
             **common,  # type: ignore[arg-type]
         )
         where = "local"
+    if on_main and callable(sigterm):
+        # ray.init installs its own SIGTERM handler in the driver (it logs and exits 1): the
+        # caller's, which unwinds so the run records "interrupted", is put back
+        signal.signal(signal.SIGTERM, sigterm)
     _quiet_loggers()
     log.info("Ray ready (%s): %s", where, ray.cluster_resources())
     try:

@@ -300,6 +300,11 @@ def _kind(dtype: str) -> Kind:
     return "other"
 
 
+# tables with more columns than this, if their files are this small, are profiled from memory
+_WIDE_COLUMNS = 200
+_WIDE_IN_MEMORY_BYTES = 64 << 20
+
+
 @dataclass
 class _Run:
     """One profiling run: the connection, the options, and what the scans found so far."""
@@ -331,6 +336,11 @@ class _Run:
                 f"The 'target' column '{target}' is not in the data. Columns: {', '.join(by_name)}."
             )
         tcol = by_name[target] if target is not None else None
+        if len(cols) > _WIDE_COLUMNS and self.file_bytes() <= _WIDE_IN_MEMORY_BYTES:
+            # each query below reads the Parquet footer again, whose size grows with the
+            # columns: a wide table costs columns x columns; held in memory once, it does not
+            self.con.execute(f"CREATE TEMP TABLE _wide AS SELECT * FROM {self.src}")
+            self.src = "_wide"
         self.aggregate(cols, tcol)
         clip = {_CLIP, 1 - _CLIP} if tcol is not None else set()
         self.quantiles = sorted(set(_QUARTILES) | clip)

@@ -1,7 +1,9 @@
 """Compressed inputs: ``<name>.<ext>.gz``, or a ``.zip`` holding a data file, unpacked to disk.
 
 The data is copied out a chunk at a time, and the copy stops once it passes the size limit,
-so a small archive that unpacks to a huge file (a zip bomb) fails early.
+or once it is past ``BOMB_GRACE_BYTES`` and over ``MAX_INFLATE_RATIO`` times its packed size
+(Apache POI's zip-bomb rule for Office files, whose minimum inflate ratio is 0.01): a small
+archive that unpacks to a huge file (a zip bomb) fails early, before it fills the disk.
 """
 
 from __future__ import annotations
@@ -21,13 +23,23 @@ from fas_ray.exceptions import InputError
 from fas_ray.ingest._formats import DATA_EXTENSIONS
 from fas_ray.ingest._sniff import signature_problem
 
-__all__ = ["COMPRESSIONS", "human_size", "split_extension", "unpacked"]
+__all__ = [
+    "BOMB_GRACE_BYTES",
+    "COMPRESSIONS",
+    "MAX_INFLATE_RATIO",
+    "check_inflate_ratio",
+    "human_size",
+    "split_extension",
+    "unpacked",
+]
 
 log = logging.getLogger("fas_ray.ingest")
 
 COMPRESSIONS = {".gz": "gz", ".zip": "zip"}
 _CHUNK = 1 << 20
 _SHOWN_MEMBERS = 5
+MAX_INFLATE_RATIO = 100
+BOMB_GRACE_BYTES = 64 << 20
 
 
 class _Readable(Protocol):
@@ -59,7 +71,21 @@ def split_extension(name: str) -> tuple[str, str | None]:
     return ext, None
 
 
-def _copy(source: _Readable, dest: Path, what: str, max_bytes: int) -> None:
+def check_inflate_ratio(what: str, unpacked: int, packed: int) -> None:
+    """Refuse ``unpacked`` bytes from ``packed`` once past the grace size and over the ratio.
+
+    Raises:
+        InputError: it looks like a zip bomb.
+    """
+    if unpacked > BOMB_GRACE_BYTES and unpacked > MAX_INFLATE_RATIO * max(packed, 1):
+        raise InputError(
+            f"{what} unpacks to over {MAX_INFLATE_RATIO} times its packed size "
+            f"({human_size(packed)} to more than {human_size(unpacked)}), like a zip bomb; "
+            "if the data is genuine, unpack it yourself and give the data file."
+        )
+
+
+def _copy(source: _Readable, dest: Path, what: str, max_bytes: int, packed: int) -> None:
     total = 0
     with open(dest, "wb") as out:
         while block := source.read(_CHUNK):
@@ -69,6 +95,7 @@ def _copy(source: _Readable, dest: Path, what: str, max_bytes: int) -> None:
                     f"{what} unpacks to more than the size limit of {human_size(max_bytes)}; "
                     "raise the limit (max_bytes) or split the data."
                 )
+            check_inflate_ratio(what, total, packed)
             out.write(block)
 
 
@@ -80,7 +107,7 @@ def _gunzip(path: Path, name: str, ext: str, folder: Path, max_bytes: int) -> Pa
     out = folder / f"data{ext}"
     try:
         with gzip.open(path, "rb") as fh:
-            _copy(fh, out, f"'{name}'", max_bytes)
+            _copy(fh, out, f"'{name}'", max_bytes, path.stat().st_size)
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(
             f"Cannot decompress '{name}': {exc}; check that the file is complete."
@@ -120,7 +147,7 @@ def _unzip(path: Path, name: str, folder: Path, max_bytes: int) -> tuple[Path, s
             ext = split_extension(info.filename)[0]
             out = folder / f"data{ext}"
             with archive.open(info) as fh:
-                _copy(fh, out, f"'{info.filename}' in '{name}'", max_bytes)
+                _copy(fh, out, f"'{info.filename}' in '{name}'", max_bytes, info.compress_size)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise InputError(
             f"Cannot unpack '{name}': {exc}; check that the archive is complete and not encrypted."

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from itertools import chain, islice
@@ -41,10 +42,24 @@ def _unreadable(name: str, exc: BaseException) -> InputError:
     )
 
 
+def _check_members(path: Path, name: str) -> None:
+    """Refuse a workbook whose parts unpack like a zip bomb (before openpyxl inflates them)."""
+    from fas_ray.ingest._archive import check_inflate_ratio  # _archive imports this module
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _unreadable(name, exc) from None
+    for info in members:
+        check_inflate_ratio(f"'{info.filename}' in '{name}'", info.file_size, info.compress_size)
+
+
 @contextlib.contextmanager
 def _xlsx(path: Path, name: str) -> Iterator[Workbook]:
     import openpyxl
 
+    _check_members(path, name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # style and extension notices about the workbook

@@ -16,7 +16,31 @@ from fas_ray.ml._task import TaskInfo
 if TYPE_CHECKING:
     from fas_ray.etl import ColumnType
 
-__all__ = ["holdout_split", "time_order", "time_order_column"]
+__all__ = [
+    "MIN_CV_ROWS",
+    "check_enough_rows",
+    "holdout_split",
+    "time_order",
+    "time_order_column",
+]
+
+# the fewest rows with a target that default cross-validation takes (two per fold, five folds)
+MIN_CV_ROWS = 10
+
+
+def check_enough_rows(rows: int, target: str, test_size: float) -> None:
+    """Refuse a table too small to cross-validate and test (``MIN_CV_ROWS`` training rows and
+    one holdout row at least).
+
+    Raises:
+        InputError: naming the rows there are and the rows needed.
+    """
+    needed = max(MIN_CV_ROWS + 1, math.ceil(MIN_CV_ROWS / (1.0 - test_size)))
+    if rows < needed:
+        raise InputError(
+            f"Only {rows} row(s) have a value in the target '{target}'; a run needs at least "
+            f"{needed} ({MIN_CV_ROWS} to cross-validate, the rest to test); add rows."
+        )
 
 
 def time_order_column(

@@ -10,6 +10,7 @@ from fas_ray.service._datasets import (
     save_dataset_record,
     target_task,
 )
+from fas_ray.service._precheck import precheck_run
 from fas_ray.service._runs import (
     RunRequest,
     artifact_path,
@@ -38,6 +39,7 @@ __all__ = [
     "due",
     "entrypoint",
     "holdout_rows",
+    "precheck_run",
     "job_argv",
     "list_datasets",
     "list_run_ids",

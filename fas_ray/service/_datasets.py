@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 import pyarrow.parquet as pq
@@ -143,20 +143,31 @@ def parquet_head(path: Path, n: int) -> dict[str, Any]:
     return {"columns": columns, "rows": rows}
 
 
-def target_task(record: dict[str, Any], target: str) -> dict[str, Any]:
+def target_task(
+    record: dict[str, Any],
+    target: str,
+    task: Literal["classification", "regression"] | None = None,
+    test_size: float = 0.2,
+) -> dict[str, Any]:
     """The task ``target`` would give (kind, subtype, classes, reason, ambiguity, notes), as
-    :func:`fas_ray.ml.detect_task_from_frame` decides it for a run on this data set.
+    :func:`fas_ray.ml.detect_task_from_frame` decides it for a run on this data set (``task``:
+    the run's override), after the checks a run makes before its search: enough rows with a
+    target to cross-validate and test, and no feature that gives the target exactly (a leak).
 
     Raises:
-        InputError: no such column, or a column no task can be learnt from.
+        InputError: no such column, a column no task can be learnt from, too few rows, or a
+            leak.
     """
     from fas_ray.ml import detect_task_from_frame
+    from fas_ray.ml._leak import check_learnable
 
     path = _bronze(record)
     frame = pl.read_parquet(path / "**/*.parquet" if path.is_dir() else path)
     try:
-        return detect_task_from_frame(frame, target).to_json()
+        info = detect_task_from_frame(frame, target, task_override=task)
     except FasRayError:
         raise
     except (ValueError, KeyError, pl.exceptions.PolarsError) as exc:
         raise InputError(f"Cannot detect a task for {target!r}: {exc}") from None
+    check_learnable(frame, info.target, classification=info.is_classification, test_size=test_size)
+    return info.to_json()

@@ -357,11 +357,14 @@ def run_status(root: DataRoot, run_id: str, job: dict[str, Any] | None = None) -
 
 def settle_manifest(root: DataRoot, run_id: str, job: dict[str, Any] | None) -> bool:
     """Mark a run failed when its job ended (stopped, failed) while the manifest still says it
-    runs: a job killed after ``ray job stop`` may not get to record that. True if changed."""
+    runs: a job killed after ``ray job stop`` may not get to record that; without a job, when
+    its process is gone (:meth:`RunManifest.settle_if_orphaned`). True if changed."""
     status = (job or {}).get("status")
     path = root.run_dir(check_id(run_id, "run id")) / "manifest.json"
-    if status not in ("STOPPED", "FAILED") or not path.is_file():
+    if not path.is_file():
         return False
+    if status not in ("STOPPED", "FAILED"):
+        return RunManifest.load(path).settle_if_orphaned() if job is None else False
     manifest = RunManifest.load(path)
     if manifest.status not in ("created", "running"):
         return False

@@ -286,6 +286,57 @@ def test_model_metadata_and_schema_errors(
     assert nothing.status_code == 404 and "no-such-model" in nothing.json()["detail"]
 
 
+def test_a_served_model_is_never_replaced_under_its_id(
+    server: Server, trained: dict[str, dict[str, Any]]
+) -> None:
+    """Registering another model under a served id, while clients predict, is refused: the
+    clients see the same model throughout, and its file and record do not change."""
+    import hashlib
+    import threading
+
+    from fas_ray.exceptions import RegistryError
+    from fas_ray.pipeline import registry_for
+    from fas_ray.storage import DataRoot
+
+    model_id = trained["binary"]["model_id"]
+    registry = registry_for(DataRoot(server.root))
+    info = registry.info(model_id)
+    digest = hashlib.sha256(Path(info.path).read_bytes()).hexdigest()
+    rows = pl.from_pandas(load_breast_cancer(as_frame=True).frame.head(5)).drop("target")
+    body = {"rows": rows.to_dicts()}
+    first = server.client.post(f"/models/{model_id}/predict", json=body)
+    assert first.status_code == 200, first.text
+    answers: list[tuple[int, Any]] = []
+
+    def predict() -> None:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=60) as client:
+            for _ in range(30):
+                r = client.post(f"/models/{model_id}/predict", json=body)
+                answers.append((r.status_code, r.json().get("probabilities")))
+
+    clients = [threading.Thread(target=predict) for _ in range(4)]
+    for thread in clients:
+        thread.start()
+    other = registry.load(trained["regression"]["model_id"])
+    with pytest.raises(RegistryError, match=f"'{model_id}' is already registered"):
+        registry.save(
+            model_id,
+            other,
+            run_id="intruder",
+            task="regression",
+            target="t",
+            learner="x",
+            metrics={},
+        )
+    for thread in clients:
+        thread.join(timeout=120)
+    assert len(answers) == 4 * 30
+    assert {status for status, _ in answers} == {200}
+    assert all(p == first.json()["probabilities"] for _, p in answers)
+    assert hashlib.sha256(Path(info.path).read_bytes()).hexdigest() == digest
+    assert registry.info(model_id) == info
+
+
 def test_model_app_forecasts_like_the_predict_command(server: Server, tmp_path: Path) -> None:
     """A forecast model (trained by the CLI on the served data root, no Ray needed) answers
     POST /forecast with what ``fas-ray predict --horizon`` writes; its rows route refuses."""

@@ -505,6 +505,19 @@ def _xls_that_is_xlsx(path: Path) -> None:
     path.write_bytes(path.with_suffix(".xlsx").read_bytes())
 
 
+_BOMB_CSV = b"a,b\n" + b"0,0\n" * (17 << 20)  # 68 MiB of one repeated row: packs ~1000:1
+
+
+def _zip_bomb(path: Path) -> None:
+    _zip(path, {"data.csv": _BOMB_CSV})
+
+
+def _xlsx_bomb(path: Path) -> None:
+    _xlsx(path, {"Sheet": [["a"], [1]]})
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/padding.xml", _BOMB_CSV)
+
+
 def _zero_column_json(path: Path) -> None:
     path.write_bytes(b"[{}, {}]")
 
@@ -528,6 +541,18 @@ BAD: dict[str, tuple[bytes | Callable[[Path], None], str, dict[str, object]]] = 
         gzip.compress(b"a,b\n" + b"1,2\n" * 1000),
         "'bomb.csv.gz' unpacks to more than the size limit of 1.0 KiB",
         {"max_bytes": 1024},
+    ),
+    "bomb.zip": (_zip_bomb, "'data.csv' in 'bomb.zip' unpacks to over 100 times its packed", {}),
+    "ratio_bomb.csv.gz": (
+        lambda path: path.write_bytes(gzip.compress(_BOMB_CSV, compresslevel=6)),
+        "like a zip bomb",
+        {},
+    ),
+    "bomb.xlsx": (_xlsx_bomb, "'xl/worksheets/padding.xml' in 'bomb.xlsx' unpacks", {}),
+    "wide.csv": (
+        (",".join(f"c{i}" for i in range(5001)) + "\n" + ",".join("1" * 5001) + "\n").encode(),
+        "'wide.csv' has 5,001 columns; fas-ray takes at most 5,000",
+        {},
     ),
     "nodata.zip": (_zip_without_data, "holds no data file (it holds readme.md, image.png)", {}),
     "notzip.zip": (b"a,b\n1,2\n", "Cannot read 'notzip.zip' as a ZIP archive", {}),

@@ -136,3 +136,30 @@ def test_new_run_id_shape_and_uniqueness() -> None:
     ids = {new_run_id() for _ in range(50)}
     assert len(ids) == 50
     assert all(re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", i) for i in ids)
+
+
+def test_a_run_whose_process_is_gone_settles_as_interrupted(manifest: RunManifest) -> None:
+    import subprocess
+    import sys
+
+    manifest.start()
+    assert manifest.driver is not None and manifest.driver["pid"] > 0
+    assert not manifest.settle_if_orphaned()  # this process runs it: still running
+    with manifest.stage("search"):
+        pass
+    other_host = {**manifest.driver, "host": "another-machine"}
+    manifest.driver = other_host
+    assert not manifest.settle_if_orphaned()  # another host's process cannot be looked at
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    manifest.driver = {
+        **other_host,
+        "host": __import__("socket").gethostname(),
+        "pid": int(gone.stdout),
+    }
+    assert manifest.settle_if_orphaned()
+    again = RunManifest.load(manifest.path)  # type: ignore[arg-type]
+    assert again.status == "failed" and again.error is not None
+    assert again.error.startswith("interrupted")
+    assert not again.settle_if_orphaned()  # settled once

@@ -181,6 +181,21 @@ def test_folder_of_parts_profiles_like_one_file(tmp_path: Path) -> None:
     _assert_json_close(a, b)
 
 
+def test_a_wide_table_profiles_from_memory_like_from_the_file(tmp_path: Path) -> None:
+    from fas_ray.etl import _profile
+
+    df = _mixed_frame(300, seed=3)
+    wide = df.with_columns(
+        [pl.lit(i, dtype=pl.Int64).alias(f"pad_{i}") for i in range(_profile._WIDE_COLUMNS)]
+    )
+    profile = profile_parquet(_write(wide, tmp_path, "wide.parquet"), target="b")
+    narrow = profile_parquet(_write(df, tmp_path, "narrow.parquet"), target="b")
+    assert profile.columns == df.width + _profile._WIDE_COLUMNS > _profile._WIDE_COLUMNS
+    by_name = {c.name: c.to_json() for c in profile.column_profiles}
+    for column in narrow.column_profiles:  # the wide path gives each column the same figures
+        _assert_json_close(by_name[column.name], column.to_json())
+
+
 def test_quality_score_by_hand() -> None:
     # completeness 90 / 100 = 0.9; 30 of 900 cells null: 0.9 * 0.4 + (1 - 1/30) * 0.6 = 0.94
     assert quality_score(100, 90, 30, 900) == pytest.approx(0.94)

@@ -25,8 +25,10 @@ from fas_ray.service import (
     list_run_ids,
     mark_cancel_requested,
     next_fire,
+    precheck_run,
     run_status,
     safe_filename,
+    save_dataset_record,
     settle_manifest,
     write_submission,
 )
@@ -81,6 +83,38 @@ def test_run_request_source_needs_exactly_one_of_dataset_and_url(tmp_path: Path)
     (root.layer("uploads") / "up-1" / "d.csv").write_text("a,y\n1,2\n")
     assert RunRequest(target="y", dataset_id="up-1").source(root).endswith("up-1/d.csv")
     assert RunRequest(target="y", url="https://x.test/p").source(root) == "https://x.test/p"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/", "http://localhost/x", "http://10.1.2.3/", "http://[::1]/"]
+)
+def test_precheck_refuses_private_urls_unless_the_server_allows_them(
+    tmp_path: Path, url: str
+) -> None:
+    root = DataRoot(tmp_path).ensure()
+    with pytest.raises(InputError, match="private or loopback address"):
+        precheck_run(RunRequest(target="y", url=url), root, allow_private=False)
+    precheck_run(RunRequest(target="y", url=url), root, allow_private=True)
+    # a name is resolved (and checked at every redirect) by the crawl itself
+    precheck_run(RunRequest(target="y", url="https://example.test/"), root, allow_private=False)
+
+
+def test_precheck_stops_a_run_bound_to_fail_on_its_target(tmp_path: Path) -> None:
+    from fas_ray.ingest import ingest_file
+
+    root = DataRoot(tmp_path / "root").ensure()
+    rows = [f"{i % 7},{i % 3},{(i % 3) * 2}\n" for i in range(40)]
+    (tmp_path / "d.csv").write_text("x,y,copy\n" + "".join(rows))
+    bronze = ingest_file(tmp_path / "d.csv", root)
+    save_dataset_record(
+        root, {"dataset_id": "up-1", "bronze_path": str(bronze.path), "filename": "d.csv"}
+    )
+    with pytest.raises(InputError, match="'copy' give the target 'y' exactly"):
+        precheck_run(RunRequest(target="y", dataset_id="up-1"), root, allow_private=False)
+    with pytest.raises(InputError, match="not in the data"):
+        precheck_run(RunRequest(target="nope", dataset_id="up-1"), root, allow_private=False)
+    precheck_run(RunRequest(target="copy", etl_only=True, dataset_id="up-1"), root, False)
+    precheck_run(RunRequest(task="clustering", dataset_id="up-1"), root, allow_private=False)
 
 
 def test_run_request_validation() -> None:

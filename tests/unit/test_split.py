@@ -81,3 +81,14 @@ def test_time_order_column_picks_the_first_datetime_feature() -> None:
     types = {"constant_day": ColumnType("constant_day", "constant", "Date", "Date")}
     assert time_order_column(df, types, "target_day") == "seen"
     assert time_order_column(df.select("n", "target_day"), None, "target_day") is None
+
+
+def test_a_table_too_small_to_cross_validate_and_test_is_refused() -> None:
+    from fas_ray.exceptions import InputError
+    from fas_ray.ml._split import check_enough_rows
+
+    check_enough_rows(13, "target", 0.2)  # 10 to cross-validate, 3 to test
+    with pytest.raises(InputError, match=r"^Only 12 row\(s\) have a value in the target 'target'"):
+        check_enough_rows(12, "target", 0.2)
+    with pytest.raises(InputError, match="at least 20"):
+        check_enough_rows(19, "target", 0.5)
