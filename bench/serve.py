@@ -12,7 +12,8 @@ For each: single-row latency (sequential requests, p50 / p99), throughput with `
 concurrent clients (default 16; requests per second over ``--seconds``, p50 / p99 under that
 load, errors (connections the server dropped among them), requests shed with 503, and the
 server processes' resident memory at the start and at its peak, sampled every 0.5 s from
-/proc), and the time to score 1,000 rows in one request (median of 10). The load generator is this process (asyncio + httpx), the same for all.
+/proc), and the time to score 1,000 rows in one request (median of 10). The load generator
+is this process (asyncio + httpx), the same for all.
 
     .venv/bin/python bench/serve.py --clients 64 --seconds 60   # issue 17's load check
 

@@ -4,8 +4,9 @@ runs cleanly.
 ``SIGTERM`` (what ``kill`` and ``ray job stop`` send) unwinds like Ctrl+C: the manifest ends
 ``failed`` with the reason ``interrupted`` and the command exits 130. ``SIGKILL`` gives the process
 no chance to write anything: its manifest keeps ``running`` until it is read (``fas-ray runs``,
-the pipeline API), which finds its process gone and records ``interrupted``. In both cases no registry entry, model file, report or hidden temporary entry is
-left, and the same command then completes.
+the pipeline API), which finds its process gone and records ``interrupted``. In both cases no
+registry entry, model file, report or hidden temporary entry is left, and the same command then
+completes.
 """
 
 from __future__ import annotations
