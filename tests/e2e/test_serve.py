@@ -457,13 +457,20 @@ def test_model_app_reports_input_drift(server: Server, trained: dict[str, dict[s
 
 def test_failed_run_reports_its_reason(server: Server) -> None:
     up = _upload(server, "iris.csv", _csv(load_iris(as_frame=True).frame))
-    run = server.client.post(
+    refused = server.client.post(  # known before any job: refused at submission
         "/runs", json={"dataset_id": up.json()["dataset_id"], "target": "no_such_column"}
     )
-    assert run.status_code == 202
+    assert refused.status_code == 422 and "no_such_column" in refused.json()["detail"]
+    # every feature an identifier: found only when the job builds the features
+    ids = "".join(f"row-{i},{i % 2}\n" for i in range(40)).encode()
+    only_ids = _upload(server, "ids.csv", b"code,target\n" + ids)
+    run = server.client.post(
+        "/runs", json={"dataset_id": only_ids.json()["dataset_id"], "target": "target"}
+    )
+    assert run.status_code == 202, run.text
     status = _wait_run(server, run.json()["run_id"], {"completed", "failed", "cancelled"})
     assert status["status"] == "failed"
-    assert "no_such_column" in status["error"]
+    assert "No usable feature columns remain" in status["error"]
     unknown = server.client.post("/runs", json={"dataset_id": "up-none", "target": "y"})
     assert unknown.status_code == 422 and "POST /datasets" in unknown.json()["detail"]
 
