@@ -128,6 +128,13 @@ class Case:
     args: tuple[str, ...] = ()  # extra CLI arguments
 
 
+def _url_case(case_id: str, path: str, message: str, *args: str) -> Case:
+    """A URL case: the CLI's words are ``message``; the API refuses the private address."""
+    return Case(
+        case_id, path, None, "url", message, api_message="private or loopback address", args=args
+    )
+
+
 CASES = [
     # ---- the file cannot be read
     Case("missing", "does_not_exist.csv", None, "file", "does not exist"),
@@ -247,41 +254,18 @@ CASES = [
         "table",
         "Only 12 row(s) have a value in the target 'target'",
     ),
-    # ---- a URL the run must not or cannot scrape
-    Case(
-        "private-address",
-        "/table",
-        None,
-        "url",
-        "private",
-        api_message="private or loopback address",
-    ),
-    Case(
-        "localhost-name",
-        "/table",
-        None,
-        "url",
-        "private",
-        api_message="private or loopback address",
-    ),
-    Case(
+    # ---- a URL the run must not or cannot scrape (the API refuses every private address)
+    _url_case("private-address", "/table", "private"),
+    _url_case("localhost-name", "/table", "private"),
+    _url_case(
         "page-that-never-ends",
         "/endless",
-        None,
-        "url",
         "No rows could be extracted",
-        api_message="private or loopback address",
-        args=("--allow-private", "--max-seconds", "20"),
+        "--allow-private",
+        "--max-seconds",
+        "20",
     ),
-    Case(
-        "not-found",
-        "/missing",
-        None,
-        "url",
-        "No rows could be extracted",
-        api_message="private or loopback address",
-        args=("--allow-private",),
-    ),
+    _url_case("not-found", "/missing", "No rows could be extracted", "--allow-private"),
 ]
 IDS = [case.id for case in CASES]
 

@@ -46,6 +46,16 @@ def _searching(manifest: dict[str, object] | None) -> bool:
     )
 
 
+def _configurations_done(root: Path) -> int:
+    """Configurations the search has completed, from its progress file (0 before it exists)."""
+    for path in (root / "runs").glob("*/progress.json"):
+        try:
+            return len(json.loads(path.read_text()).get("history", []))
+        except json.JSONDecodeError:  # caught between the write and the rename
+            return 0
+    return 0
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 def test_a_killed_run_leaves_nothing_half_written(sig: signal.Signals, tmp_path: Path) -> None:
     csv = tmp_path / "bc.csv"
@@ -60,11 +70,11 @@ def test_a_killed_run_leaves_nothing_half_written(sig: signal.Signals, tmp_path:
         start_new_session=True,
     )
     deadline = time.monotonic() + 180
-    while not _searching(_manifest(root)):
+    # the search under way, with at least one configuration finished, when the signal comes
+    while not (_searching(_manifest(root)) and _configurations_done(root) >= 1):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, _manifest(root)
-        time.sleep(0.2)  # polling interval until the search has started
-    time.sleep(3.0)  # a few configurations under way when the signal comes
+        time.sleep(0.2)  # polling interval until the search has finished a configuration
     if sig == signal.SIGKILL:
         os.killpg(proc.pid, sig)  # the driver and the Ray processes it started
     else:
