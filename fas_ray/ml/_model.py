@@ -48,11 +48,13 @@ def text_target(
     seed: int,
     folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
     time_limit: float | None = None,
+    **options: Any,
 ) -> TextTarget:
     """What the text columns' models are fitted to (:class:`~fas_ray.text.TextTarget`):
-    ``y`` encoded by :func:`encode_target`, the CV ``folds`` (default: the text models' own)."""
+    ``y`` encoded by :func:`encode_target`, the CV ``folds`` (default: the text models' own);
+    ``options``: its other fields (``encoder``, ``map_fn``)."""
     n_classes = len(task.classes) if task.is_classification else 0
-    return TextTarget(y, n_classes, folds=folds, seed=seed, time_limit=time_limit)
+    return TextTarget(y, n_classes, folds=folds, seed=seed, time_limit=time_limit, **options)
 
 
 def _features(

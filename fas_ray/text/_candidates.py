@@ -11,7 +11,10 @@ The candidates over them (:data:`CLASSIFICATION`, :data:`REGRESSION`):
 - ``nbsvm`` / ``nbsvm_wc``: logistic regression on word (and character) features scaled by
   their naive-Bayes log-count ratios (Wang & Manning, 2012), one-vs-rest for several classes;
 - ``sgd``: the seed's ``SGDClassifier`` (modified Huber loss) / ``SGDRegressor`` on both
-  views side by side: the cheapest.
+  views side by side: the cheapest;
+- ``encoder_lr`` / ``encoder_ridge``: logistic regression (ridge) on the ``encoder`` view,
+  the packaged sentence encoder's embeddings (:mod:`fas_ray.text._encoder`): tried last,
+  only when the encoder is installed and its encoding fits the time left.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ __all__ = [
 ]
 
 MAX_TERMS = 200_000  # per view: bounds memory and the saved model on very large corpora
-View = Literal["word", "char", "both"]
+View = Literal["word", "char", "both", "encoder"]
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,13 @@ CLASSIFICATION = (
     Candidate("nbsvm_wc", "both", "nbsvm", 4.0),
     Candidate("char_lr", "char", "logistic", 2.0),
     Candidate("sgd", "both", "sgd", 1e-4),
+    Candidate("encoder_lr", "encoder", "logistic", 1.0),
 )
 REGRESSION = (
     Candidate("word_ridge", "word", "ridge", 1.0),
     Candidate("sgd", "both", "sgd", 1e-4),
     Candidate("char_ridge", "char", "ridge", 1.0),
+    Candidate("encoder_ridge", "encoder", "ridge", 1.0),
 )
 
 
@@ -111,6 +116,12 @@ def fit_candidate(
 def _fit(candidate: Candidate, X: Any, y: np.ndarray, n_classes: int, seed: int) -> Any:
     from sklearn.linear_model import Ridge, SGDClassifier, SGDRegressor
 
+    if candidate.view == "encoder":  # dense unit-length embeddings: plain L-BFGS / Cholesky
+        from sklearn.linear_model import LogisticRegression
+
+        if candidate.model == "ridge":
+            return Ridge(alpha=candidate.strength).fit(X, y)
+        return LogisticRegression(C=candidate.strength, max_iter=1000).fit(X, y)
     if candidate.model == "ridge":
         return Ridge(alpha=candidate.strength, solver="sparse_cg").fit(X, y)
     if candidate.model == "sgd" and n_classes == 0:

@@ -14,7 +14,10 @@ feature that was fitted on the row's own target. The outputs are the probability
 (binary), of every class (multiclass) or the predicted value (regression); rows in no
 validation fold (time-ordered folds) get NaN, which the search fills per fold.
 
-A time limit skips the candidates that would not fit (the first always runs).
+A time limit skips the candidates that would not fit (the first always runs). The encoder
+candidate (``encoder_lr``, ``TextTarget.encoder``) is guessed at its tokens over an optimistic
+rate before its model is loaded, then gives up during its first second of encoding when the
+measured rate says it would not be done in time.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
@@ -35,6 +39,7 @@ from fas_ray.text._candidates import (
     fit_view,
     predict_candidate,
 )
+from fas_ray.text._encoder import EncoderView, MapFn, SentenceEncoder, encoder_missing
 
 __all__ = ["CandidateScore", "TextModel", "TextTarget", "fit_text_model"]
 
@@ -42,6 +47,10 @@ _BLEND_ROUNDS = 20
 _CHAR_VIEW_COST = 4.0  # a char view costs about this many word views to build
 _DEFAULT_FOLDS = 5
 _GUESS_MARGIN = 1.5  # a candidate's folds are guessed at this many times the last one's
+# the encoder's tokens/s before it is measured: above what 2 CPU cores reach (~2,000), so
+# that only a corpus that cannot fit is skipped without loading the model
+_ENCODER_GUESS_RATE = 8000.0
+_ENCODER_FIT_SECONDS = 2.0  # its linear model's folds and refit on 384 dense columns
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,11 @@ class TextTarget:
             stratified for classes); give the search's folds to share them.
         seed: seed of the default folds and the models.
         time_limit: seconds for all text columns together (``None``: no limit).
+        encoder: the packaged sentence encoder's candidate (``encoder_lr``): ``off``;
+            ``auto``, tried when it is installed and fits the time left (else skipped, with
+            the reason); ``on``, the same but a missing encoder raises.
+        encoder_path: the encoder's model directory (default: the installed package's).
+        map_fn: spreads a large corpus's encoding over workers (``ray_map``).
     """
 
     y: np.ndarray
@@ -62,6 +76,9 @@ class TextTarget:
     folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None
     seed: int = 0
     time_limit: float | None = None
+    encoder: Literal["off", "auto", "on"] = "off"
+    encoder_path: str | Path | None = None
+    map_fn: MapFn | None = None
 
     def fold_list(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The given folds, or default ones."""
@@ -135,7 +152,8 @@ class TextModel:
         model, else the heaviest other), per class (named by ``labels``, default ``class
         <index>``; for two classes, the terms that point to each), or ``higher`` / ``lower``
         for a numeric target."""
-        members = sorted(self.models.values(), key=lambda m: (m[0].view != "word", -m[3]))
+        linear = [m for m in self.models.values() if m[0].view != "encoder"]  # n-gram models
+        members = sorted(linear, key=lambda m: (m[0].view != "word", -m[3]))
         if not members:
             return {}
         candidate, model, _, _ = members[0]
@@ -242,26 +260,36 @@ def fit_text_model(
     scores: list[CandidateScore] = []
     fold_seconds: dict[str, float] = {}  # one fold of each candidate: what guesses are made of
     for candidate in CLASSIFICATION if n_classes else REGRESSION:
-        missing = [v for v in candidate.views if v not in vectorizers]
-        # building the missing views, cross-validating like the last candidate, and refitting
-        # every candidate so far (the blend may use them all)
-        last = list(fold_seconds.values())[-1:] or [0.0]
-        guess = _CHAR_VIEW_COST * view_seconds["word"] * len(missing)
-        guess += _GUESS_MARGIN * last[0] * (len(folds) + 1) + sum(fold_seconds.values())
-        if oofs and deadline is not None and time.perf_counter() + guess > deadline:
-            scores.append(
-                _skipped(candidate, n_classes, f"about {guess:.0f} s, over the time left")
-            )
-            continue
         begun = time.perf_counter()
-        for view in missing:
-            built = fit_view(view, documents)
-            if built is None:
-                break
-            vectorizers[view], matrices[view] = built
-        if any(v not in vectorizers for v in candidate.views):
-            scores.append(_skipped(candidate, n_classes, "no recurring character n-gram"))
-            continue
+        if candidate.view == "encoder":  # its own guess, then the measured rate
+            if target.encoder == "off":
+                continue
+            built_or_why = _encoder_view(documents, target, deadline, fold_seconds)
+            if isinstance(built_or_why, str):
+                scores.append(_skipped(candidate, n_classes, built_or_why))
+                continue
+            vectorizers["encoder"], matrices["encoder"] = built_or_why
+        else:
+            missing = [v for v in candidate.views if v not in vectorizers]
+            # building the missing views, cross-validating like the last candidate, and
+            # refitting every candidate so far (the blend may use them all)
+            last = list(fold_seconds.values())[-1:] or [0.0]
+            guess = _CHAR_VIEW_COST * view_seconds["word"] * len(missing)
+            guess += _GUESS_MARGIN * last[0] * (len(folds) + 1) + sum(fold_seconds.values())
+            if oofs and deadline is not None and time.perf_counter() + guess > deadline:
+                scores.append(
+                    _skipped(candidate, n_classes, f"about {guess:.0f} s, over the time left")
+                )
+                continue
+            begun = time.perf_counter()
+            for view in missing:
+                built = fit_view(view, documents)
+                if built is None:
+                    break
+                vectorizers[view], matrices[view] = built
+            if any(v not in vectorizers for v in candidate.views):
+                scores.append(_skipped(candidate, n_classes, "no recurring character n-gram"))
+                continue
         fold_begun = time.perf_counter()
         oof = _cross_validate(candidate, matrices, target, folds, None if not oofs else deadline)
         if oof is None:
@@ -300,6 +328,35 @@ def fit_text_model(
         _score(np.asarray(blended)[validated], y[validated], n_classes),
     )
     return model, _outputs(np.asarray(blended), n_classes)
+
+
+def _encoder_view(
+    documents: list[str],
+    target: TextTarget,
+    deadline: float | None,
+    fold_seconds: dict[str, float],
+) -> tuple[EncoderView, np.ndarray] | str:
+    """The encoder view (and the documents' embeddings), or why it is skipped."""
+    why = encoder_missing(target.encoder_path)
+    if why is not None:
+        if target.encoder == "on":
+            from fas_ray.exceptions import MissingDependencyError
+
+            raise MissingDependencyError(why)
+        return why
+    encoder = SentenceEncoder(target.encoder_path, seed=target.seed)
+    until = None
+    if deadline is not None:  # what the candidates so far need to refit, and its own folds
+        until = deadline - sum(fold_seconds.values()) - _ENCODER_FIT_SECONDS
+        tokens = int(encoder.token_counts(documents).sum())
+        guess = tokens / _ENCODER_GUESS_RATE
+        if time.perf_counter() + guess > until:
+            return f"encoding {tokens:,} tokens takes over {guess:.0f} s, over the time left"
+    embeddings = encoder.encode(documents, deadline=until, map_fn=target.map_fn)
+    if embeddings is None:
+        rate = encoder.rate_ or 0.0
+        return f"encoding at {rate:,.0f} tokens/s would not end in the time left"
+    return EncoderView(encoder), embeddings
 
 
 def _skipped(candidate: Candidate, n_classes: int, why: str) -> CandidateScore:

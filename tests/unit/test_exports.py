@@ -63,7 +63,7 @@ def test_star_import_gives_exactly_all(name: str) -> None:
 
 def test_errors_share_one_root() -> None:
     errors = [getattr(fas_ray, n) for n in fas_ray.__all__ if n.endswith("Error")]
-    assert len(errors) == 8
+    assert len(errors) == 9
     assert all(issubclass(e, fas_ray.FasRayError) for e in errors)
     assert issubclass(fas_ray.ModelNotFoundError, fas_ray.RegistryError)
 

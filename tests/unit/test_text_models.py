@@ -183,8 +183,13 @@ def test_automl_stacks_text_with_other_columns_and_reports_the_text_model() -> N
     label = np.where(by_amount, (amount > 0).astype(np.int64), df["label"].to_numpy())
     df = df.with_columns(amount=pl.Series(amount), label=pl.Series(label))
     train, test = df.head(400), df.tail(100)
-    automl = AutoML(
-        target="label", max_trials=4, use_ray=False, learners=("lightgbm", "linear"), seed=0
+    automl = AutoML(  # the encoder's candidate has its own tests (test_text_encoder.py)
+        target="label",
+        max_trials=4,
+        use_ray=False,
+        learners=("lightgbm", "linear"),
+        seed=0,
+        text_encoder="off",
     ).fit(train)
     assert automl.model.features.feature_names == ["review__text__p1", "amount"]
     board = automl.text_leaderboard()
