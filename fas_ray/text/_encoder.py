@@ -141,12 +141,22 @@ class SentenceEncoder:
     max_length: int = 128
     batch_size: int = 32
     seed: int = 0
+    parallel_min_docs: int = _PARALLEL_MIN_DOCS
+    chunk_docs: int = _CHUNK_DOCS
     rate_: float | None = field(default=None, init=False, compare=False)  # tokens/s, last run
     _tokenizer: Any = field(default=None, init=False, repr=False, compare=False)
     _model: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_tokenizer": None, "_model": None}  # reloaded from the files
+
+    @property
+    def dimensions(self) -> int:
+        """Length of an embedding (384), from the model's configuration file."""
+        import json
+
+        config = json.loads((locate_encoder(self.path) / "config.json").read_text())
+        return int(config["hidden_size"])
 
     def tokenizer(self) -> Any:
         """The model's tokenizer (loads in milliseconds; the model itself takes seconds)."""
@@ -186,22 +196,27 @@ class SentenceEncoder:
     ) -> np.ndarray | None:
         """The ``(documents, 384)`` float32 embeddings, unit length; ``None`` when the first
         batches show that the rest would not be done by ``deadline`` (``time.perf_counter``
-        seconds). ``map_fn`` spreads a corpus of 4,096 documents or more over workers in
-        chunks (after a probe here that checks the deadline)."""
+        seconds). ``map_fn`` spreads a corpus of ``parallel_min_docs`` documents or more over
+        workers in chunks of ``chunk_docs`` (after a probe here that checks the deadline)."""
         docs = [d if isinstance(d, str) else "" for d in documents]
         key = self._key(docs)
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
         lengths = self.token_counts(docs)
-        parallel = map_fn is not None and len(docs) >= _PARALLEL_MIN_DOCS
-        out = self._encode_here(docs, lengths, deadline, stop_after_probe=parallel)
-        if out is None:
-            return None
-        embeddings, done = out
+        parallel = map_fn is not None and len(docs) >= self.parallel_min_docs
+        if parallel and deadline is None:  # no probe needed: every chunk to the workers
+            embeddings = np.zeros((len(docs), self.dimensions), dtype=np.float32)
+            done = np.zeros(len(docs), dtype=bool)
+        else:
+            out = self._encode_here(docs, lengths, deadline, stop_after_probe=parallel)
+            if out is None:
+                return None
+            embeddings, done = out
         if parallel and map_fn is not None:
             rest = np.flatnonzero(~done)
-            chunks = [rest[i : i + _CHUNK_DOCS] for i in range(0, rest.size, _CHUNK_DOCS)]
+            step = self.chunk_docs
+            chunks = [rest[i : i + step] for i in range(0, rest.size, step)]
             work = [[docs[i] for i in chunk] for chunk in chunks]
             encoder = SentenceEncoder(self.path, self.max_length, self.batch_size, self.seed)
             for chunk, part in zip(chunks, map_fn(encoder._encode_all, work), strict=True):
