@@ -23,7 +23,12 @@ Systems, each fitted on an 80/20 split of the rows (stratified, seeded by the se
   ``LogisticRegression(max_iter=1000)``; on the mixed frame, with standardised numbers (year,
   hour and day of week of ``created_at``) and one-hot categories beside the text;
 - ``tfidf-lgbm``: the same TF-IDF (its 20,000 most frequent terms, to bound LightGBM's time)
-  + ``LGBMClassifier()`` defaults, and the same other columns on the mixed frame.
+  + ``LGBMClassifier()`` defaults, and the same other columns on the mixed frame;
+- ``encoder-lr``: the frozen packaged sentence encoder (``fas-ray[encoder]``: all-MiniLM-L6-v2,
+  mean-pooled normalised embeddings of the first 128 tokens, ``fas_ray.text.SentenceEncoder``)
+  + ``LogisticRegression(max_iter=1000)``, and the same other columns on the mixed frame. A
+  set's rows are encoded once (cached under ``--cache``, keyed by the texts' SHA-256) and the
+  encoding's wall time is added to every seed's seconds.
 
 Scores: ROC-AUC (binary), log-loss (multiclass), by :func:`peers.score`; wall seconds of fit
 + predict (fas-ray's include starting Ray in its subprocess). Every cell is one JSON line in
@@ -33,6 +38,7 @@ Scores: ROC-AUC (binary), log-loss (multiclass), by :func:`peers.score`; wall se
     .venv/bin/python bench/text.py --fasray-path /tmp/wt-text --base-path /tmp/wt-base
     .venv/bin/python bench/text.py --sets reviews --seeds 0 --budget 20     # smoke
     .venv/bin/python bench/text.py --report                                 # re-render
+    .venv/bin/python bench/text.py --systems fas-ray,encoder-lr --redo      # rerun those cells
 """
 
 from __future__ import annotations
@@ -56,7 +62,8 @@ from peers import score, split  # noqa: E402
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results" / "text-60s.jsonl"
 SETS = ("reviews", "tweets", "birds", "tweets-mixed")
-SYSTEMS = ("fas-ray", "fas-ray@base", "tfidf-lr", "tfidf-lgbm")
+SYSTEMS = ("fas-ray", "fas-ray@base", "tfidf-lr", "tfidf-lgbm", "encoder-lr")
+CACHE = Path(tempfile.gettempdir()) / "fas-ray-text-bench"
 TASK = {"reviews": "binary", "tweets": "binary", "birds": "multiclass", "tweets-mixed": "binary"}
 TEXT = {"reviews": "review", "tweets": "text", "birds": "remarks", "tweets-mixed": "text"}
 TARGET = {"reviews": "score", "tweets": "source", "birds": "phase", "tweets-mixed": "source"}
@@ -152,6 +159,53 @@ def baseline(system: str, name: str, train: pl.DataFrame, test: pl.DataFrame) ->
     return np.asarray(model.predict_proba(X_test))
 
 
+def embedded(documents: list[str], cache: Path) -> tuple[np.ndarray, float, bool]:
+    """The packaged encoder's embeddings of ``documents``, the seconds they took, and whether
+    they were computed now (else they come from the cache)."""
+    import hashlib
+
+    from fas_ray.text import SentenceEncoder
+
+    digest = hashlib.sha256("\x00".join(documents).encode("utf-8", "surrogatepass"))
+    path = cache / f"minilm-128-{digest.hexdigest()[:16]}.npz"
+    if path.is_file():
+        stored = np.load(path)
+        return stored["embeddings"], float(stored["seconds"]), False
+    started = time.perf_counter()
+    embeddings = SentenceEncoder().encode(documents)
+    seconds = time.perf_counter() - started
+    assert embeddings is not None
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(path, embeddings=embeddings, seconds=seconds)
+    return embeddings, seconds, True
+
+
+def encoder_baseline(
+    name: str, df: pl.DataFrame, train: np.ndarray, test: np.ndarray, cache: Path
+) -> tuple[np.ndarray, float, bool]:
+    """Class probabilities of the ``test`` rows of ``df``, the encoding's seconds and whether
+    it was done now."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    embeddings, seconds, fresh = embedded(df[TEXT[name]].fill_null("").to_list(), cache)
+    X_train, X_test = embeddings[train], embeddings[test]
+    numbers_train, cats_train = _others(df[train], name)
+    numbers_test, cats_test = _others(df[test], name)
+    if numbers_train is not None and numbers_test is not None:
+        scale = StandardScaler().fit(numbers_train)
+        onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+        onehot.fit(np.array(cats_train)[:, None])
+
+        def others(numbers: np.ndarray, cats: list[str]) -> list[np.ndarray]:
+            return [scale.transform(numbers), onehot.transform(np.array(cats)[:, None])]
+
+        X_train = np.hstack([X_train, *others(numbers_train, cats_train)])
+        X_test = np.hstack([X_test, *others(numbers_test, cats_test)])
+    model = LogisticRegression(max_iter=1000).fit(X_train, df[TARGET[name]].to_numpy()[train])
+    return np.asarray(model.predict_proba(X_test)), seconds, fresh
+
+
 # -- fas-ray, in a subprocess ----------------------------------------------------------------
 
 
@@ -237,6 +291,15 @@ def cell(args: argparse.Namespace, system: str, name: str, seed: int) -> dict[st
             path = args.fasray_path if system == "fas-ray" else args.base_path
             proba, classes, info = fasray(path, name, train, test.drop(target), seed, args.budget)
             row["info"] = info
+        elif system == "encoder-lr":
+            rows = split(df.with_row_index("__row"), target, task, seed)
+            train_rows, test_rows = (part["__row"].to_numpy() for part in rows)
+            proba, encode_seconds, fresh = encoder_baseline(
+                name, df, train_rows, test_rows, Path(args.cache)
+            )
+            classes = labels
+            started -= 0.0 if fresh else encode_seconds  # every seed pays for the encoding
+            row["info"] = {"encode_seconds": round(encode_seconds, 2)}
         else:
             proba, classes = baseline(system, name, train, test), labels
         row["seconds"] = round(time.perf_counter() - started, 2)
@@ -376,6 +439,8 @@ def main() -> None:
     parser.add_argument("--base-path", default=None, help="checkout for fas-ray@base")
     parser.add_argument("--results", default=str(RESULTS))
     parser.add_argument("--report", action="store_true", help="only render RESULTS.md")
+    parser.add_argument("--redo", action="store_true", help="rerun cells already in --results")
+    parser.add_argument("--cache", default=str(CACHE), help="encoder-lr's embeddings")
     parser.add_argument("--run-fasray", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_fasray:
@@ -383,6 +448,8 @@ def main() -> None:
     results = Path(args.results)
     if not args.report:
         done = {(r["system"], r["set"], r["seed"]) for r in read(results) if "error" not in r}
+        if args.redo:
+            done = set()
         for seed in [int(s) for s in args.seeds.split(",")]:
             for name in args.sets.split(","):
                 for system in args.systems.split(","):
