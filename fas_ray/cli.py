@@ -213,6 +213,7 @@ def _run(args: argparse.Namespace, source: str | None = None) -> int:
         series_id=args.series_id,
         allow_naive=args.allow_naive or None,
         metric=args.metric,
+        text_model=args.text_model,
         learners=_learners(args.learners),
         etl=_etl_options(args),
         ingest=_ingest_options(args),
@@ -625,6 +626,12 @@ def _parser() -> argparse.ArgumentParser:
         + "; also: "
         + ",".join(n for n in get_args(LearnerName) if n not in ALL_LEARNERS)
         + ")",
+    )
+    budget.add_argument(
+        "--text-model",
+        metavar="PATH",
+        help="a local transformer directory to fine-tune on text columns as GPU trials "
+        "(default: the packaged sentence encoder; skipped without a GPU)",
     )
     budget.add_argument("--seed", type=int, metavar="N", help="random seed (default 0)")
     budget.add_argument(

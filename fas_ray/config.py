@@ -212,6 +212,9 @@ class RunSpec(BaseModel):
         allow_naive: forecast a series too short to backtest by seasonal naive, with a note.
         metric: what the search optimises (``roc_auc``, ``log_loss``, ``accuracy``,
             ``f1_weighted``, ``r2``, ``rmse``, ``mse``, ``mae``); default by task.
+        text_model: a local transformer directory (``save_pretrained``: model and tokenizer)
+            to fine-tune on the text columns when the cluster has a GPU (default: the packaged
+            sentence encoder); CPU-only clusters skip it with a note.
         etl: how ETL cleans the data.
         ingest: how the source becomes the bronze layer (Excel sheet, scraping bounds).
     """
@@ -234,6 +237,7 @@ class RunSpec(BaseModel):
     series_id: str | None = Field(default=None, min_length=1)
     allow_naive: bool = False
     metric: MetricName | None = None
+    text_model: str | None = Field(default=None, min_length=1)
     etl: EtlOptions = Field(default_factory=EtlOptions)
     ingest: IngestOptions = Field(default_factory=IngestOptions)
 

@@ -658,6 +658,7 @@ def run_pipeline(
                     cv_folds=spec.cv_folds,
                     task=tabular,
                     metric=spec.metric,
+                    text_model=spec.text_model,
                     use_ray=True,
                     settings=settings,
                 ).fit(

@@ -5,6 +5,15 @@ view when ``fas-ray[encoder]`` is installed (:mod:`fas_ray.text._encoder`)."""
 
 from fas_ray.text._candidates import CLASSIFICATION, REGRESSION, Candidate
 from fas_ray.text._encoder import SentenceEncoder, encoder_missing, locate_encoder
+from fas_ray.text._finetune import (
+    FinetuneConfig,
+    FineTunedModel,
+    FinetuneOptions,
+    FinetuneOutcome,
+    build_tiny_model,
+    finetune,
+    finetune_space,
+)
 from fas_ray.text._stack import CandidateScore, TextModel, TextTarget, fit_text_model
 
 __all__ = [
@@ -12,10 +21,17 @@ __all__ = [
     "REGRESSION",
     "Candidate",
     "CandidateScore",
+    "FineTunedModel",
+    "FinetuneConfig",
+    "FinetuneOptions",
+    "FinetuneOutcome",
     "SentenceEncoder",
     "TextModel",
     "TextTarget",
+    "build_tiny_model",
     "encoder_missing",
+    "finetune",
+    "finetune_space",
     "fit_text_model",
     "locate_encoder",
 ]

@@ -14,7 +14,9 @@ The candidates over them (:data:`CLASSIFICATION`, :data:`REGRESSION`):
   views side by side: the cheapest;
 - ``encoder_lr`` / ``encoder_ridge``: logistic regression (ridge) on the ``encoder`` view,
   the packaged sentence encoder's embeddings (:mod:`fas_ray.text._encoder`): tried last,
-  only when the encoder is installed and its encoding fits the time left.
+  only when the encoder is installed and its encoding fits the time left;
+- ``finetuned``: a transformer fine-tuned on the raw ``text`` (:mod:`fas_ray.text._finetune`),
+  given by a fine-tuning hook (Ray Tune GPU trials) rather than fitted here.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ __all__ = [
 ]
 
 MAX_TERMS = 200_000  # per view: bounds memory and the saved model on very large corpora
-View = Literal["word", "char", "both", "encoder"]
+View = Literal["word", "char", "both", "encoder", "text"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Candidate:
 
     name: str
     view: View
-    model: Literal["logistic", "nbsvm", "ridge", "sgd"]
+    model: Literal["logistic", "nbsvm", "ridge", "sgd", "transformer"]
     strength: float
 
     @property
@@ -63,12 +65,14 @@ CLASSIFICATION = (
     Candidate("char_lr", "char", "logistic", 2.0),
     Candidate("sgd", "both", "sgd", 1e-4),
     Candidate("encoder_lr", "encoder", "logistic", 1.0),
+    Candidate("finetuned", "text", "transformer", 0.0),
 )
 REGRESSION = (
     Candidate("word_ridge", "word", "ridge", 1.0),
     Candidate("sgd", "both", "sgd", 1e-4),
     Candidate("char_ridge", "char", "ridge", 1.0),
     Candidate("encoder_ridge", "encoder", "ridge", 1.0),
+    Candidate("finetuned", "text", "transformer", 0.0),
 )
 
 
@@ -116,6 +120,8 @@ def fit_candidate(
 def _fit(candidate: Candidate, X: Any, y: np.ndarray, n_classes: int, seed: int) -> Any:
     from sklearn.linear_model import Ridge, SGDClassifier, SGDRegressor
 
+    if candidate.model == "transformer":
+        raise ValueError("a fine-tuned transformer comes from its hook, not from fit_candidate")
     if candidate.view == "encoder":  # dense unit-length embeddings: plain L-BFGS / Cholesky
         from sklearn.linear_model import LogisticRegression
 

@@ -23,10 +23,10 @@ measured rate says it would not be done in time.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -40,6 +40,15 @@ from fas_ray.text._candidates import (
     predict_candidate,
 )
 from fas_ray.text._encoder import EncoderView, MapFn, SentenceEncoder, encoder_missing
+
+if TYPE_CHECKING:
+    from fas_ray.text._finetune import FinetuneOutcome
+
+    # (documents, y, n_classes, folds, seed) → the fine-tuning's outcome, or why it was skipped
+    FinetuneHook = Callable[
+        [list[str], np.ndarray, int, list[tuple[np.ndarray, np.ndarray]], int],
+        FinetuneOutcome | str,
+    ]
 
 __all__ = ["CandidateScore", "TextModel", "TextTarget", "fit_text_model"]
 
@@ -69,6 +78,9 @@ class TextTarget:
             the reason); ``on``, the same but a missing encoder raises.
         encoder_path: the encoder's model directory (default: the installed package's).
         map_fn: spreads a large corpus's encoding over workers (``ray_map``).
+        finetune: fine-tunes a transformer on the folds (the ``finetuned`` candidate;
+            ``fas_ray.distributed.finetune_text`` runs it as Ray Tune GPU trials), with its
+            own time slice; ``None``: not tried.
     """
 
     y: np.ndarray
@@ -79,6 +91,7 @@ class TextTarget:
     encoder: Literal["off", "auto", "on"] = "off"
     encoder_path: str | Path | None = None
     map_fn: MapFn | None = None
+    finetune: FinetuneHook | None = None
 
     def fold_list(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The given folds, or default ones."""
@@ -122,6 +135,7 @@ class TextModel:
     models: dict[str, tuple[Candidate, Any, Any, float]] = field(repr=False)
     scores: list[CandidateScore]
     blend_score: float | None = None
+    finetuned: dict[str, Any] | None = None  # the fine-tuning's configuration, trials, device
 
     @property
     def output_names(self) -> list[str]:
@@ -152,7 +166,7 @@ class TextModel:
         model, else the heaviest other), per class (named by ``labels``, default ``class
         <index>``; for two classes, the terms that point to each), or ``higher`` / ``lower``
         for a numeric target."""
-        linear = [m for m in self.models.values() if m[0].view != "encoder"]  # n-gram models
+        linear = [m for m in self.models.values() if m[0].view in ("word", "char", "both")]
         members = sorted(linear, key=lambda m: (m[0].view != "word", -m[3]))
         if not members:
             return {}
@@ -188,6 +202,7 @@ class TextModel:
             "blend_score": self.blend_score,
             "candidates": [vars(s) for s in self.scores],
             "top_terms": self.top_terms(labels=labels),
+            **({"finetuned": self.finetuned} if self.finetuned else {}),
         }
 
 
@@ -259,8 +274,25 @@ def fit_text_model(
     oofs: dict[str, np.ndarray] = {}
     scores: list[CandidateScore] = []
     fold_seconds: dict[str, float] = {}  # one fold of each candidate: what guesses are made of
+    prefitted: dict[str, Any] = {}  # models fitted elsewhere (the fine-tuned transformer)
+    finetuned: dict[str, Any] | None = None
     for candidate in CLASSIFICATION if n_classes else REGRESSION:
         begun = time.perf_counter()
+        if candidate.model == "transformer":  # its own time slice, in its hook
+            if target.finetune is None:
+                continue
+            outcome = target.finetune(documents, y, n_classes, folds, seed)
+            if isinstance(outcome, str):
+                scores.append(_skipped(candidate, n_classes, outcome))
+                continue
+            vectorizers["text"], matrices["text"] = _Documents(), documents
+            prefitted[candidate.name] = outcome.model
+            oofs[candidate.name] = outcome.oof
+            score = _score(outcome.oof[validated], y[validated], n_classes)
+            seconds = round(time.perf_counter() - begun, 3)
+            scores.append(CandidateScore(candidate.name, _metric(n_classes), score, 0.0, seconds))
+            finetuned = {k: v for k, v in vars(outcome).items() if k not in ("oof", "model")}
+            continue
         if candidate.view == "encoder":  # its own guess, then the measured rate
             if target.encoder == "off":
                 continue
@@ -312,7 +344,7 @@ def fit_text_model(
     models = {
         name: (
             by_name[name],
-            _fit_or_prior(by_name[name], matrices, y, n_classes, seed),
+            prefitted.get(name) or _fit_or_prior(by_name[name], matrices, y, n_classes, seed),
             scalings[name],
             w,
         )
@@ -326,6 +358,7 @@ def fit_text_model(
         models,
         scores,
         _score(np.asarray(blended)[validated], y[validated], n_classes),
+        finetuned,
     )
     return model, _outputs(np.asarray(blended), n_classes)
 
@@ -357,6 +390,13 @@ def _encoder_view(
         rate = encoder.rate_ or 0.0
         return f"encoding at {rate:,.0f} tokens/s would not end in the time left"
     return EncoderView(encoder), embeddings
+
+
+class _Documents:
+    """The raw texts as a view (what a fine-tuned transformer reads)."""
+
+    def transform(self, documents: Sequence[str]) -> list[str]:
+        return list(documents)
 
 
 def _skipped(candidate: Candidate, n_classes: int, why: str) -> CandidateScore:
