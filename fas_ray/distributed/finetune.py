@@ -194,6 +194,12 @@ def finetune_text(
 
 
 def _local_gpu() -> bool:
+    """Whether this machine has a CUDA GPU: no NVIDIA device file means no (without importing
+    torch, which takes seconds), else torch decides."""
+    import glob
+
+    if not glob.glob("/dev/nvidia[0-9]*"):
+        return False
     try:
         import torch
     except ImportError:

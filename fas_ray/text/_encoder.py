@@ -145,10 +145,12 @@ class SentenceEncoder:
     chunk_docs: int = _CHUNK_DOCS
     rate_: float | None = field(default=None, init=False, compare=False)  # tokens/s, last run
     _tokenizer: Any = field(default=None, init=False, repr=False, compare=False)
+    _counter: Any = field(default=None, init=False, repr=False, compare=False)
     _model: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_tokenizer": None, "_model": None}  # reloaded from the files
+        # the loaded parts are reloaded from the files
+        return {**self.__dict__, "_tokenizer": None, "_model": None, "_counter": None}
 
     @property
     def dimensions(self) -> int:
@@ -183,10 +185,19 @@ class SentenceEncoder:
         return self.tokenizer(), self.model()
 
     def token_counts(self, documents: Sequence[str]) -> np.ndarray:
-        """Tokens per document after truncation (the tokenizer alone: fast)."""
-        tokenizer = self.tokenizer()
-        ids = tokenizer(list(documents), truncation=True, max_length=self.max_length)
-        return np.array([len(x) for x in ids["input_ids"]], dtype=np.int64)
+        """Tokens per document after truncation, by the ``tokenizers`` library alone (fast,
+        and it does not import transformers or torch: a corpus too large for the time left
+        is refused in a fraction of a second)."""
+        from tokenizers import Tokenizer
+
+        if self._counter is None:
+            counter = Tokenizer.from_file(str(locate_encoder(self.path) / "tokenizer.json"))
+            counter.enable_truncation(self.max_length)
+            counter.no_padding()
+            self._counter = counter
+        docs = [d if isinstance(d, str) else "" for d in documents]
+        encoded = self._counter.encode_batch(docs)
+        return np.array([len(e.ids) for e in encoded], dtype=np.int64)
 
     def encode(
         self,
