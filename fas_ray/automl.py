@@ -776,14 +776,23 @@ class AutoML:
 
 
 def _text_line(text: dict[str, Any]) -> str:
-    """One line on a text column's model: winner, score, top terms."""
+    """One line on a text column's model: winner, score, top terms, and why the pretrained
+    candidates (the sentence encoder, the fine-tuned transformer) were skipped."""
     scored = [c for c in text["candidates"] if c["score"] is not None]
     metric = scored[0]["metric"] if scored else ""
     terms = text["top_terms"]
     top = ", ".join(next(iter(terms.values()), [])[:5]) if terms else ""
+    pretrained = ("encoder_lr", "encoder_ridge", "finetuned")
+    skipped = [
+        f"{c['name']} skipped: {c['skipped']}"
+        for c in text["candidates"]
+        if c["name"] in pretrained and c["skipped"]
+    ]
     return (
         f"text '{text['column']}': {text['winner']} (inner CV {metric} "
-        f"{text['blend_score']:.4f})" + (f"; top terms: {top}" if top else "")
+        f"{text['blend_score']:.4f})"
+        + (f"; top terms: {top}" if top else "")
+        + "".join(f"; {note}" for note in skipped)
     )
 
 
