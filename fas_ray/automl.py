@@ -62,6 +62,7 @@ from fas_ray.ml._split import time_order, time_order_column
 from fas_ray.search import SearchCoordinator, SearchResult, search_in_process, search_result
 from fas_ray.storage import atomic_write_bytes
 from fas_ray.text import FinetuneOptions
+from fas_ray.text._finetune import resolve_text_model
 
 __all__ = ["AutoML", "load"]
 
@@ -496,6 +497,7 @@ class AutoML:
             else FinetuneOptions()
         )
         if self.text_model is not None:
+            resolve_text_model(self.text_model)  # a wrong path fails now, GPU or not
             options = dataclasses.replace(options, model=self.text_model)
         limit = None if self.time_budget is None else options.share * self.time_budget
         from fas_ray.distributed.finetune import finetune_text

@@ -39,3 +39,9 @@ def test_a_text_model_must_be_a_model_directory(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="learning_rate"):
         FinetuneConfig(learning_rate=2.0)
     assert resolve_text_model(None).name == "model", "default: the packaged encoder"
+
+    from fas_ray import AutoML
+
+    automl = AutoML(target="label", max_trials=1, text_model=tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match="not a model directory"):  # before any Ray starts
+        automl.fit(opinions(_POSITIVE, _NEGATIVE, seed=0))
