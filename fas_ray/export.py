@@ -29,7 +29,7 @@ from fas_ray.forecast import Forecaster
 from fas_ray.manifest import RunManifest
 from fas_ray.ml import FittedModel
 from fas_ray.ml._metrics import greater_is_better
-from fas_ray.registry import SQLiteRegistry
+from fas_ray.registry import open_registry
 from fas_ray.storage import DataRoot, write_json
 
 __all__ = [
@@ -56,7 +56,7 @@ def _completed(root: DataRoot, run_id: str) -> tuple[RunManifest, dict[str, Any]
             "can be explained or exported."
         )
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    registry = SQLiteRegistry(root.registry_db, root.layer("models"))
+    registry = open_registry(root.registry_db, root.layer("models"))
     return manifest, report, registry.load(manifest.model_id)
 
 
@@ -336,7 +336,7 @@ def export_run(root: DataRoot, run_id: str, out: Path | None = None) -> Path:
         gold = root.gold(run_id) / name
         if gold.is_file():
             files[f"gold/{name}"] = gold
-    registry = SQLiteRegistry(root.registry_db, root.layer("models"))
+    registry = open_registry(root.registry_db, root.layer("models"))
     files["model/model.pkl"] = Path(registry.info(manifest.model_id or "").path)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     os.close(fd)

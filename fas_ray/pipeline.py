@@ -53,7 +53,7 @@ from fas_ray.ml._leak import check_learnable, only_target_error
 from fas_ray.ml._metrics import greater_is_better
 from fas_ray.ml._model import encode_target
 from fas_ray.ml._split import check_enough_rows, holdout_split, time_order_column
-from fas_ray.registry import SQLiteRegistry
+from fas_ray.registry import Registry, open_registry
 from fas_ray.storage import DataRoot, write_json, write_parquet_atomic
 
 __all__ = [
@@ -101,9 +101,9 @@ class RunResult:
     artifacts: dict[str, str]
 
 
-def registry_for(root: DataRoot) -> SQLiteRegistry:
-    """The registry of a data root."""
-    return SQLiteRegistry(root.registry_db, root.layer("models"))
+def registry_for(root: DataRoot) -> Registry:
+    """The registry of a data root: its SQLite file, or ``$FAS_RAY_REGISTRY_URL``'s database."""
+    return open_registry(root.registry_db, root.layer("models"))
 
 
 def _resolve_target(bronze: BronzeDataset, target: str) -> str:
