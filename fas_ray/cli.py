@@ -369,7 +369,7 @@ def _profile(args: argparse.Namespace) -> int:
             f"'{path}' does not exist; give a data file (CSV, Excel, Parquet, JSON) "
             "or a Parquet folder."
         )
-    profile = profile_parquet(Path(target), target=args.target)
+    profile = profile_parquet(Path(target), target=args.target, key=root.key)
     out = Path(args.out) if args.out else root.layer("reports") / f"{path.stem}.profile.json"
     write_json(out, profile.to_json())
     for line in profile.summary_lines():
