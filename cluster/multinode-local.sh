@@ -4,6 +4,8 @@
 #   cluster/multinode-local.sh start     # head + worker; prints how to submit jobs
 #   cluster/multinode-local.sh status    # `ray status` of this cluster
 #   cluster/multinode-local.sh stop      # stops exactly these two nodes (never `ray stop`)
+#   cluster/multinode-local.sh kill-worker   # SIGKILLs the worker node at once (a node lost)
+#   cluster/multinode-local.sh restart-gcs   # SIGKILLs the head's GCS and starts it again
 #
 # Linux routes all of 127.0.0.0/8 to the loopback device, so two raylets with different node
 # IPs behave like two machines (separate object stores, cross-node object transfer), which
@@ -20,6 +22,9 @@
 #   FAS_RAY_OBJECT_STORE_MB      object store per node in MiB (default 300)
 #   FAS_RAY_TEMP_DIR             temp/log dir shared by both nodes (default /tmp/fas-ray-mn-$PORT)
 #   FAS_RAY_VENV                 venv to use (default: $VIRTUAL_ENV, else <repo>/.venv)
+#   FAS_RAY_REDIS_ADDRESS        host:port of a Redis that keeps the GCS's state (GCS fault
+#                                tolerance: a restarted GCS reloads it; unset: in memory)
+#   FAS_RAY_REDIS_PASSWORD       that Redis's password (default: none)
 set -euo pipefail
 # shellcheck source=cluster/_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
@@ -39,6 +44,7 @@ mkdir -p "$TEMP_DIR"
 TEMP_DIR="$(cd "$TEMP_DIR" && pwd -P)"  # the form Ray writes in its command lines
 HEAD_STATE="$TEMP_DIR/head.sid"
 WORKER_STATE="$TEMP_DIR/worker.sid"
+GCS_STATE="$TEMP_DIR/gcs.sid"  # a GCS restarted by restart-gcs runs in its own session
 
 start() {
     fas_ray_use_venv
@@ -52,8 +58,15 @@ start() {
     done
     echo "venv: $VIRTUAL_ENV    temp dir: $TEMP_DIR"
 
+    local ft=()
+    if [[ -n "${FAS_RAY_REDIS_ADDRESS:-}" ]]; then
+        # GCS fault tolerance: the GCS writes its state to this Redis and reloads it on restart
+        export RAY_REDIS_ADDRESS="$FAS_RAY_REDIS_ADDRESS"
+        ft=(--redis-password="${FAS_RAY_REDIS_PASSWORD:-}")
+        echo "GCS fault tolerance: state in Redis at $FAS_RAY_REDIS_ADDRESS"
+    fi
     echo "starting head on $HEAD_IP:$GCS_PORT ..."
-    if ! fas_ray_start_in_session "$HEAD_STATE" "$FAS_RAY_RAY" start --head \
+    if ! fas_ray_start_in_session "$HEAD_STATE" "$FAS_RAY_RAY" start --head "${ft[@]}" \
         --node-ip-address="$HEAD_IP" --port="$GCS_PORT" \
         --dashboard-host=127.0.0.1 --dashboard-port="$DASHBOARD_PORT" \
         --ray-client-server-port="$CLIENT_PORT" --dashboard-agent-listen-port="$AGENT_PORT" \
@@ -125,15 +138,51 @@ stop() {
     echo "worker:"
     fas_ray_stop_sessions "$WORKER_STATE"
     echo "head:"
-    fas_ray_stop_sessions "$HEAD_STATE"
+    fas_ray_stop_sessions "$HEAD_STATE" "$GCS_STATE"
+}
+
+# The worker node lost, as when its machine dies: every process of its session SIGKILLed at
+# once, with no chance to say goodbye to the head (for fault tests and demonstrations).
+kill_worker() {
+    [[ -f "$WORKER_STATE" ]] || die "no worker started by this script in $TEMP_DIR"
+    local pids
+    pids="$(fas_ray_session_pids "$(cat "$WORKER_STATE")" "$TEMP_DIR" | tr '\n' ' ')"
+    [[ -n "${pids// /}" ]] || die "the worker node has no running processes"
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    rm -f "$WORKER_STATE"
+    echo "worker node killed (SIGKILL):" $pids
+}
+
+# The head's GCS process SIGKILLed and started again with the same command line, as a
+# supervisor (KubeRay, systemd) would restart it. With FAS_RAY_REDIS_ADDRESS it reloads the
+# cluster's state from Redis and the nodes, actors and objects carry on; without it the GCS
+# comes back empty and the cluster does not recover.
+restart_gcs() {
+    local pid="" p
+    for p in $(pgrep -x gcs_server); do
+        if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "--gcs_server_port=$GCS_PORT "; then
+            pid="$p"
+        fi
+    done
+    [[ -n "$pid" ]] || die "no GCS of this cluster is running (port $GCS_PORT)"
+    local cmd=()
+    mapfile -d '' cmd <"/proc/$pid/cmdline"
+    kill -KILL "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    echo "GCS killed (SIGKILL, pid $pid); starting it again"
+    fas_ray_start_in_session "$GCS_STATE" "${cmd[@]}" </dev/null >/dev/null 2>&1 &
+    disown
 }
 
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
     status) status ;;
+    kill-worker) kill_worker ;;
+    restart-gcs) restart_gcs ;;
     *)
-        echo "usage: $0 start|status|stop" >&2
+        echo "usage: $0 start|status|stop|kill-worker|restart-gcs" >&2
         exit 2
         ;;
 esac

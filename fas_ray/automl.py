@@ -353,7 +353,12 @@ class AutoML:
                 "search",
                 f"{len(search.trials)} configurations completed "
                 f"({search.counts.get('pruned', 0)} pruned) in {search.wall_seconds:.1f} s; "
-                f"best CV {search.metric} {search.best.score:.4f} ({search.best.learner})",
+                f"best CV {search.metric} {search.best.score:.4f} ({search.best.learner})"
+                + (
+                    f"; {search.counts['lost']} written off with a lost worker"
+                    if search.counts.get("lost")
+                    else ""
+                ),
             )
 
         with stage("refit") as rec:

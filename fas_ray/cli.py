@@ -54,6 +54,7 @@ from fas_ray.config import (
 )
 from fas_ray.etl import normalize_name
 from fas_ray.exceptions import ConfigError, FasRayError, InputError
+from fas_ray.storage import DataRoot
 
 __all__ = ["main"]
 
@@ -78,7 +79,13 @@ def _fmt(value: Any) -> str:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.create(data_root=args.data_root)
+    return Settings.create(data_root=args.data_root, encrypt_key=getattr(args, "encrypt_key", None))
+
+
+def _root(args: argparse.Namespace) -> DataRoot:
+    from fas_ray.pipeline import open_root
+
+    return open_root(_settings(args))
 
 
 def _progress(stages: Sequence[str]) -> Callable[[str, str], None]:
@@ -132,9 +139,8 @@ def _ingest_options(args: argparse.Namespace) -> IngestOptions:
 def _ingest(args: argparse.Namespace) -> int:
     from fas_ray.ingest import ingest_source
     from fas_ray.pipeline import ingest_detail
-    from fas_ray.storage import DataRoot
 
-    root = DataRoot(_settings(args).data_root).ensure()
+    root = _root(args).ensure()
     started = time.perf_counter()
     bronze = ingest_source(args.path, root, _ingest_options(args))
     seconds = time.perf_counter() - started
@@ -351,10 +357,10 @@ def _etl(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> int:
     from fas_ray.etl import profile_parquet
     from fas_ray.ingest import ingest_file
-    from fas_ray.storage import DataRoot, write_json
+    from fas_ray.storage import write_json
 
     path = Path(args.path)
-    root = DataRoot(_settings(args).data_root)
+    root = _root(args)
     if path.is_dir() or path.suffix.lower() == ".parquet":
         target = path
     else:
@@ -364,7 +370,7 @@ def _profile(args: argparse.Namespace) -> int:
             f"'{path}' does not exist; give a data file (CSV, Excel, Parquet, JSON) "
             "or a Parquet folder."
         )
-    profile = profile_parquet(Path(target), target=args.target)
+    profile = profile_parquet(Path(target), target=args.target, key=root.key)
     out = Path(args.out) if args.out else root.layer("reports") / f"{path.stem}.profile.json"
     write_json(out, profile.to_json())
     for line in profile.summary_lines():
@@ -381,12 +387,9 @@ def _run_id(args: argparse.Namespace) -> str:
 
 def _explain(args: argparse.Namespace) -> int:
     from fas_ray.export import explain_run
-    from fas_ray.storage import DataRoot
 
     start = time.perf_counter()
-    out = explain_run(
-        DataRoot(_settings(args).data_root), _run_id(args), sample=args.sample, seed=args.seed
-    )
+    out = explain_run(_root(args), _run_id(args), sample=args.sample, seed=args.seed)
     shap, errors = out["shap"], out["errors"]
     print(f"SHAP ({shap['explainer']}, {shap['rows']} rows, output {shap['output']}):")
     for item in shap["importance"][:10]:
@@ -403,10 +406,9 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _charts(args: argparse.Namespace) -> int:
     from fas_ray.export import chart_run
-    from fas_ray.storage import DataRoot
 
     start = time.perf_counter()
-    out = chart_run(DataRoot(_settings(args).data_root), _run_id(args), png=not args.no_png)
+    out = chart_run(_root(args), _run_id(args), png=not args.no_png)
     print(f"charts: {out['html']}")
     if out["png"]:
         print(f"png:    {len(out['png'])} files in {Path(next(iter(out['png'].values()))).parent}")
@@ -420,20 +422,16 @@ def _charts(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from fas_ray.export import export_run
-    from fas_ray.storage import DataRoot
 
-    out = export_run(
-        DataRoot(_settings(args).data_root), _run_id(args), Path(args.out) if args.out else None
-    )
+    out = export_run(_root(args), _run_id(args), Path(args.out) if args.out else None)
     print(f"bundle: {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
 def _runs(args: argparse.Namespace) -> int:
     from fas_ray.manifest import RunManifest
-    from fas_ray.storage import DataRoot
 
-    runs_dir = DataRoot(_settings(args).data_root).layer("runs")
+    runs_dir = _root(args).layer("runs")
     rows = []
     for path in sorted(runs_dir.glob("*/manifest.json"), reverse=True):
         m = RunManifest.load(path)
@@ -454,9 +452,8 @@ def _runs(args: argparse.Namespace) -> int:
 
 def _models(args: argparse.Namespace) -> int:
     from fas_ray.pipeline import registry_for
-    from fas_ray.storage import DataRoot
 
-    models = registry_for(DataRoot(_settings(args).data_root)).list()
+    models = registry_for(_root(args)).list()
     rows = []
     for m in models:
         main_metric = m.extra.get("metric", "")
@@ -481,12 +478,11 @@ def _predict(args: argparse.Namespace) -> int:
     from fas_ray.forecast import Forecaster
     from fas_ray.ingest import read_table
     from fas_ray.pipeline import registry_for
-    from fas_ray.storage import DataRoot
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(f"The output '{out}' must end in .csv or .parquet.")
-    model = registry_for(DataRoot(_settings(args).data_root)).load(args.model)
+    model = registry_for(_root(args)).load(args.model)
     if isinstance(model, Forecaster):
         if args.input:
             raise InputError(
@@ -580,6 +576,12 @@ def _parser() -> argparse.ArgumentParser:
         "--data-root",
         metavar="DIR",
         help="data root (default: $FAS_RAY_DATA_ROOT, else ./fas_data)",
+    )
+    common.add_argument(
+        "--encrypt-key",
+        metavar="FILE",
+        help="encrypt the Parquet layers (bronze, silver, gold) with this key file (16, 24 or "
+        "32 bytes, raw, hex or base64; e.g. head -c 32 /dev/urandom > key) and read them with it",
     )
     budget = argparse.ArgumentParser(add_help=False)
     budget.add_argument(

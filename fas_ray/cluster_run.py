@@ -111,13 +111,13 @@ def run_clustering(
     with pl_._recorded(manifest):
         bronze = pl_._stage_ingest(manifest, root, spec.source, say, spec.ingest)
         options = pl_.training_etl(spec.etl)
-        local = options.engine_for(pl_._parquet_bytes(bronze.path)) == "local"
+        local = pl_._etl_engine(root, bronze, options) == "local"
         session = contextlib.nullcontext("no Ray") if local else ray_session(settings)
         with session as where:
             etl, silver_path, profile = pl_._stage_etl_and_profile(
                 manifest, root, bronze, None, options, where, say
             )
-        silver = canonical_order(pl.read_parquet(silver_path))
+        silver = canonical_order(root.read(silver_path))
         types = {k: ColumnType.from_json(v) for k, v in etl.schema.items()}
 
         with manifest.stage("cluster") as rec:
@@ -126,7 +126,9 @@ def run_clustering(
             model, labels = clusterer.model, clusterer.labels_
             summary = clusterer.summary()
             gold = silver.with_columns(pl.Series("cluster", labels))
-            path = write_parquet_atomic(gold, root.gold(run_id) / "clusters.parquet")
+            path = write_parquet_atomic(
+                gold, root.gold(run_id) / "clusters.parquet", root.parquet_options
+            )
             manifest.add_artifact("gold_clusters", path)
             rec.detail = {k: v for k, v in summary.items() if k not in ("features", "dropped")}
             sizes = ", ".join(f"{c['share']:.0%}" for c in clusterer.profile_["clusters"][:12])

@@ -90,6 +90,11 @@ class Settings(BaseModel):
         default_factory=default_data_root, validate_default=True, description="Root of all layers."
     )
     ray_address: str | None = Field(default=None, description="Ray cluster to join.")
+    encrypt_key: Path | None = Field(
+        default=None,
+        description="A key file (16, 24 or 32 bytes, raw, hex or base64): the Parquet layers "
+        "(bronze, silver, gold) are written encrypted with it and read only with it.",
+    )
     num_cpus: int | None = Field(default=None, ge=1, le=4096)
     object_store_mb: int = Field(default=400, ge=75, le=1_000_000)
 

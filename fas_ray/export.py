@@ -29,7 +29,7 @@ from fas_ray.forecast import Forecaster
 from fas_ray.manifest import RunManifest
 from fas_ray.ml import FittedModel
 from fas_ray.ml._metrics import greater_is_better
-from fas_ray.registry import SQLiteRegistry
+from fas_ray.registry import open_registry
 from fas_ray.storage import DataRoot, write_json
 
 __all__ = [
@@ -56,7 +56,7 @@ def _completed(root: DataRoot, run_id: str) -> tuple[RunManifest, dict[str, Any]
             "can be explained or exported."
         )
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    registry = SQLiteRegistry(root.registry_db, root.layer("models"))
+    registry = open_registry(root.registry_db, root.layer("models"))
     return manifest, report, registry.load(manifest.model_id)
 
 
@@ -64,7 +64,7 @@ def _silver(root: DataRoot, run_id: str) -> pl.DataFrame:
     files = sorted(root.silver(run_id).glob("*.parquet"))
     if not files:
         raise InputError(f"Run {run_id} has no silver data left under {root.silver(run_id)}.")
-    return pl.read_parquet(files)
+    return pl.concat([root.read(f) for f in files], how="vertical_relaxed")
 
 
 def silver_sample(root: DataRoot, run_id: str, max_rows: int, seed: int = 0) -> pl.DataFrame:
@@ -115,7 +115,7 @@ def explain_run(root: DataRoot, run_id: str, *, sample: int = 100, seed: int = 0
     shap = explanation.to_json()
     run_dir = root.run_dir(run_id)
     manifest.add_artifact("shap", write_json(run_dir / "shap.json", shap))
-    gold = pl.read_parquet(root.gold(run_id) / "holdout.parquet")
+    gold = root.read(root.gold(run_id) / "holdout.parquet")
     classes = list(model.task.classes) if model.task.is_classification else None
     proba = gold.select([f"proba_{c}" for c in classes]).to_numpy() if classes else None
     errors = error_analysis(
@@ -150,7 +150,7 @@ def chart_run(root: DataRoot, run_id: str, *, png: bool = True) -> dict[str, Any
     if isinstance(model, ClusterModel):
         from fas_ray.cluster_run import cluster_figures
 
-        gold = pl.read_parquet(root.gold(run_id) / "clusters.parquet")
+        gold = root.read(root.gold(run_id) / "clusters.parquet")
         labels = gold["cluster"].to_numpy()
         figs = cluster_figures(model, gold.drop("cluster"), labels, manifest.config.get("seed", 0))
         written = write_figures(
@@ -168,7 +168,7 @@ def chart_run(root: DataRoot, run_id: str, *, png: bool = True) -> dict[str, Any
         silver=_silver(root, run_id),
         target=model.task.target,
         classes=list(model.task.classes) if model.task.is_classification else None,
-        gold=pl.read_parquet(root.gold(run_id) / "holdout.parquet"),
+        gold=root.read(root.gold(run_id) / "holdout.parquet"),
         shap=shap,
         trials=trials,
         higher_is_better=greater_is_better(report.get("metric", "")),
@@ -336,7 +336,7 @@ def export_run(root: DataRoot, run_id: str, out: Path | None = None) -> Path:
         gold = root.gold(run_id) / name
         if gold.is_file():
             files[f"gold/{name}"] = gold
-    registry = SQLiteRegistry(root.registry_db, root.layer("models"))
+    registry = open_registry(root.registry_db, root.layer("models"))
     files["model/model.pkl"] = Path(registry.info(manifest.model_id or "").path)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     os.close(fd)

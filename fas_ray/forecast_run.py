@@ -119,13 +119,13 @@ def run_forecast(
         bronze = pl_._stage_ingest(manifest, root, spec.source, say, spec.ingest)
         target = pl_._resolve_target(bronze, spec.target_column)
         options = pl_.training_etl(spec.etl)
-        local = options.engine_for(pl_._parquet_bytes(bronze.path)) == "local"
+        local = pl_._etl_engine(root, bronze, options) == "local"
         session = contextlib.nullcontext("no Ray") if local else ray_session(settings)
         with session as where:
             etl, silver_path, profile = pl_._stage_etl_and_profile(
                 manifest, root, bronze, target, options, where, say
             )
-        silver = pl.read_parquet(silver_path)
+        silver = root.read(silver_path)
         key = _column(silver, spec.series_id, "series id") if spec.series_id else None
 
         with manifest.stage("forecast") as rec:
@@ -151,7 +151,9 @@ def run_forecast(
                 forecaster.fit(silver)
             future = forecaster.predict()
             report_fc = forecaster.report()
-            gold = write_parquet_atomic(future, root.gold(run_id) / "forecast.parquet")
+            gold = write_parquet_atomic(
+                future, root.gold(run_id) / "forecast.parquet", root.parquet_options
+            )
             manifest.add_artifact("forecast", gold)
             board = forecaster.leaderboard()
             rec.detail = {

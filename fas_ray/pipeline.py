@@ -53,14 +53,15 @@ from fas_ray.ml._leak import check_learnable, only_target_error
 from fas_ray.ml._metrics import greater_is_better
 from fas_ray.ml._model import encode_target
 from fas_ray.ml._split import check_enough_rows, holdout_split, time_order_column
-from fas_ray.registry import SQLiteRegistry
-from fas_ray.storage import DataRoot, write_json, write_parquet_atomic
+from fas_ray.registry import Registry, open_registry
+from fas_ray.storage import DataRoot, ParquetKey, write_json, write_parquet_atomic
 
 __all__ = [
     "ETL_STAGES",
     "STAGES",
     "EtlRunResult",
     "RunResult",
+    "open_root",
     "registry_for",
     "run_budget_s",
     "run_etl_pipeline",
@@ -101,9 +102,19 @@ class RunResult:
     artifacts: dict[str, str]
 
 
-def registry_for(root: DataRoot) -> SQLiteRegistry:
-    """The registry of a data root."""
-    return SQLiteRegistry(root.registry_db, root.layer("models"))
+def open_root(settings: Settings) -> DataRoot:
+    """The data root of ``settings``, with its encryption key when one is given.
+
+    Raises:
+        StorageError: the key file is missing or holds no valid key.
+    """
+    key = ParquetKey.from_file(settings.encrypt_key) if settings.encrypt_key else None
+    return DataRoot(settings.data_root, key=key)
+
+
+def registry_for(root: DataRoot) -> Registry:
+    """The registry of a data root: its SQLite file, or ``$FAS_RAY_REGISTRY_URL``'s database."""
+    return open_registry(root.registry_db, root.layer("models"))
 
 
 def _resolve_target(bronze: BronzeDataset, target: str) -> str:
@@ -128,6 +139,7 @@ _BRONZE_CHECK_BYTES = 64 << 20
 
 
 def _detect_from_bronze(
+    root: DataRoot,
     bronze: BronzeDataset,
     target: str,
     override: Literal["classification", "regression"] | None,
@@ -138,10 +150,10 @@ def _detect_from_bronze(
     a larger one is checked after its ETL, by the fit)."""
     names = normalize_column_names(bronze.columns)
     original = bronze.columns[names.index(target)]
-    y = pl.read_parquet(bronze.path, columns=[original])[original]
+    y = root.read(bronze.path, columns=[original])[original]
     task = detect_task(y, target, task_override=override)
     if _parquet_bytes(bronze.path) <= _BRONZE_CHECK_BYTES:
-        frame = pl.read_parquet(bronze.path)
+        frame = root.read(bronze.path)
         frame.columns = names
         check_learnable(frame, target, classification=task.is_classification, test_size=test_size)
     else:
@@ -293,7 +305,7 @@ def _stage_etl_and_profile(
     ``EtlOptions.engine``), then the DuckDB profile of the silver layer."""
     run_dir = root.run_dir(manifest.run_id)
     exclude = [target] if target else []
-    engine = options.engine_for(_parquet_bytes(bronze.path))
+    engine = _etl_engine(root, bronze, options)
     with manifest.stage("etl") as rec:
         silver = root.silver(manifest.run_id)
         if engine == "ray":
@@ -301,7 +313,7 @@ def _stage_etl_and_profile(
 
             etl = run_etl(bronze.path, silver, exclude=exclude, options=options)
         else:
-            etl = clean_parquet(bronze.path, silver, exclude=exclude, options=options)
+            etl = clean_parquet(bronze.path, silver, exclude=exclude, options=options, key=root.key)
         manifest.add_artifact("silver", silver)
         manifest.add_artifact("schema", write_json(run_dir / "schema.json", etl.schema))
         manifest.add_artifact("etl_summary", write_json(run_dir / "etl.json", etl.to_json()))
@@ -321,11 +333,17 @@ def _stage_etl_and_profile(
             f"{etl.near_duplicates_removed} near-duplicates ({near} groups found) and "
             f"{etl.missing_rows_dropped} rows with missing values; filled "
             f"{sum(etl.filled.values())} cells ("
-            + ("Ray Data" if engine == "ray" else "in process: small data")
+            + (
+                "Ray Data"
+                if engine == "ray"
+                else "in process: encrypted layers"
+                if root.key is not None
+                else "in process: small data"
+            )
             + ")",
         )
     with manifest.stage("profile") as rec:
-        profile = profile_parquet(silver, rows_before=etl.rows_in, target=target)
+        profile = profile_parquet(silver, rows_before=etl.rows_in, target=target, key=root.key)
         path = write_json(run_dir / "profile.json", profile.to_json())
         manifest.add_artifact("profile", path)
         rec.detail = {"quality": profile.quality, "warnings": len(profile.warnings)}
@@ -335,6 +353,12 @@ def _stage_etl_and_profile(
             + "".join(f"\n            - {w.message}" for w in profile.warnings[:8]),
         )
     return etl, silver, profile
+
+
+def _etl_engine(root: DataRoot, bronze: BronzeDataset, options: EtlOptions) -> str:
+    """Where the ETL runs: Ray Data or in this process (``EtlOptions.engine``); Ray Data cannot
+    read encrypted Parquet, so an encrypted data root always cleans in this process."""
+    return "local" if root.key is not None else options.engine_for(_parquet_bytes(bronze.path))
 
 
 def _parquet_bytes(path: Path) -> int:
@@ -395,7 +419,7 @@ def run_etl_pipeline(
 
     say: Progress = progress or (lambda stage, msg: None)
     options = options or EtlOptions()
-    root = DataRoot(settings.data_root).ensure()
+    root = open_root(settings).ensure()
     run_id = run_id or new_run_id()
     manifest = RunManifest.create(
         root.run_dir(run_id),
@@ -406,7 +430,7 @@ def run_etl_pipeline(
     with _recorded(manifest):
         bronze = _stage_ingest(manifest, root, source, say, ingest)
         resolved = _resolve_target(bronze, target) if target else None
-        local = options.engine_for(_parquet_bytes(bronze.path)) == "local"
+        local = _etl_engine(root, bronze, options) == "local"
         session = contextlib.nullcontext("no Ray") if local else ray_session(settings)
         with session as where:
             etl, silver, profile = _stage_etl_and_profile(
@@ -420,7 +444,7 @@ def start_run(
     spec: RunSpec, settings: Settings, run_id: str | None
 ) -> tuple[DataRoot, str, Path, RunManifest]:
     """The data root, the run's id (a new one unless given), its folder and its manifest."""
-    root = DataRoot(settings.data_root).ensure()
+    root = open_root(settings).ensure()
     run_id = run_id or new_run_id()
     run_dir = root.run_dir(run_id)
     manifest = RunManifest.create(
@@ -586,7 +610,7 @@ def run_pipeline(
         bronze = _stage_ingest(manifest, root, spec.source, say, spec.ingest)
         with manifest.stage("task") as rec:
             target = _resolve_target(bronze, spec.target_column)
-            task = _detect_from_bronze(bronze, target, tabular, spec.test_size)
+            task = _detect_from_bronze(root, bronze, target, tabular, spec.test_size)
             rec.detail = task.to_json()
             say(
                 "task",
@@ -600,7 +624,7 @@ def run_pipeline(
             )
             types = {k: ColumnType.from_json(v) for k, v in etl.schema.items()}
 
-            df = canonical_order(pl.read_parquet(silver))
+            df = canonical_order(root.read(silver))
             rows_with_target = df.filter(pl.col(target).is_not_null())
             check_enough_rows(rows_with_target.height, target, spec.test_size)
             split_task = detect_task_from_frame(
@@ -677,7 +701,9 @@ def run_pipeline(
 
         with manifest.stage("evaluate") as rec, budget.stage("evaluate") as use:
             metrics, gold = _holdout_metrics(model, holdout)
-            gold_path = write_parquet_atomic(gold, root.gold(run_id) / "holdout.parquet")
+            gold_path = write_parquet_atomic(
+                gold, root.gold(run_id) / "holdout.parquet", root.parquet_options
+            )
             manifest.add_artifact("gold_holdout", gold_path)
             use.allotted_s = _allot(budget, costs.explain_min_s + costs.charts_min_s + TAIL_S)
             errors = _error_analysis(holdout, gold, task, target, use.allotted_s, spec.seed)

@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from fas_ray.registry import REGISTRY_URL_ENV
+
 TOKEN_ENV = "FAS_RAY_API_TOKEN"
 
 
@@ -51,9 +53,17 @@ class AppArgs(BaseModel):
         description=f"Bearer token; default ${TOKEN_ENV}; unset: no auth.",
         repr=False,  # never in a log line or a traceback's locals
     )
+    registry_url: str | None = Field(
+        default=None,
+        description=f"The registry's database (postgresql://...); default ${REGISTRY_URL_ENV}; "
+        "unset: the data root's SQLite file.",
+        repr=False,  # may hold a password
+    )
 
     @model_validator(mode="after")
     def _token_off_loopback(self) -> "AppArgs":
+        if self.registry_url is None:
+            self.registry_url = os.environ.get(REGISTRY_URL_ENV) or None
         # relative to where the app is built (`serve run` / `fas-ray serve`), not the replica
         self.data_root = str(Path(self.data_root).expanduser().resolve())
         if self.api_token is None:

@@ -46,7 +46,7 @@ from fas_ray.features import DriftMonitor
 from fas_ray.forecast import Forecaster
 from fas_ray.manifest import RunManifest
 from fas_ray.ml import FittedModel, check_records, input_schema, normalise_records
-from fas_ray.registry import SQLiteRegistry
+from fas_ray.registry import open_registry
 from fas_ray.storage import DataRoot
 from serve_apps._common import ERROR_RESPONSES, AppArgs, authorise, jsonable
 
@@ -126,9 +126,11 @@ class ModelServer:
         cache_size: int = 8,
         max_batch_size: int = 16,
         batch_wait_timeout_s: float = 0.001,
+        registry_url: str | None = None,
     ) -> None:
         self.root = DataRoot(Path(data_root))
-        self.registry = SQLiteRegistry(self.root.registry_db, self.root.layer("models"))
+        models = self.root.layer("models")
+        self.registry = open_registry(self.root.registry_db, models, registry_url)
         self.api_token = api_token
         self.cache_size = cache_size
         self.loads = 0
@@ -413,4 +415,5 @@ def build(args: dict[str, Any]) -> serve.Application:
         parsed.cache_size,
         parsed.max_batch_size,
         parsed.batch_wait_timeout_s,
+        parsed.registry_url,
     )

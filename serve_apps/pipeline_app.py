@@ -55,6 +55,7 @@ from fas_ray.exceptions import FasRayError, InputError, RunNotFoundError
 from fas_ray.export import export_run, run_model_card, silver_sample
 from fas_ray.ingest import ingest_file
 from fas_ray.manifest import new_run_id
+from fas_ray.registry import REGISTRY_URL_ENV
 from fas_ray.service import (
     RunRequest,
     ScheduleRequest,
@@ -144,12 +145,14 @@ def _http_error(exc: FasRayError) -> HTTPException:
     return HTTPException(500, str(exc))
 
 
-def _job_env() -> dict[str, str]:
-    """What a run's job needs from this process: the venv on PATH, auth mode, data root."""
+def _job_env(registry_url: str | None) -> dict[str, str]:
+    """What a run's job needs from this process: the venv on PATH, auth mode, the registry."""
     env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     for name in ("RAY_AUTH_MODE", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "PYTHONPATH"):
         if os.environ.get(name):
             env[name] = os.environ[name]
+    if registry_url:
+        env[REGISTRY_URL_ENV] = registry_url
     return env
 
 
@@ -160,7 +163,7 @@ class PipelineAPI:
     def __init__(self, args: dict[str, Any]) -> None:
         self.args = PipelineAppArgs(**args)
         self.root = DataRoot(Path(self.args.data_root)).ensure()
-        self.jobs = RunJobs(self.args.ray_dashboard, env=_job_env())
+        self.jobs = RunJobs(self.args.ray_dashboard, env=_job_env(self.args.registry_url))
         self.schedules = ScheduleStore(self.root)
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._schedule_loop, daemon=True)

@@ -18,8 +18,10 @@ def _explain_chunk(
     names: list[str],
     background: np.ndarray | None,
     classes: list[Any] | None,
-) -> ShapExplanation:
-    return explain_matrix(estimator, X, names, background=background, classes=classes)
+) -> tuple[ShapExplanation, str]:
+    """One chunk's values, and the node that computed them."""
+    values = explain_matrix(estimator, X, names, background=background, classes=classes)
+    return values, ray.get_runtime_context().get_node_id()[:12]
 
 
 def explain_parallel(
@@ -43,7 +45,12 @@ def explain_parallel(
         task.remote(est_ref, X[i : i + chunk_rows], feature_names, bg_ref, classes)
         for i in range(0, len(X), chunk_rows)
     ]
-    parts: list[ShapExplanation] = ray.get(refs)
+    done: list[tuple[ShapExplanation, str]] = ray.get(refs)
+    parts = [p for p, _ in done]
+    by_node: dict[str, int] = {}
+    for _, node in done:
+        by_node[node] = by_node.get(node, 0) + 1
+    spread = ", ".join(f"{n} on {node}" for node, n in sorted(by_node.items()))
     first = parts[0]
     return ShapExplanation(
         values=np.concatenate([p.values for p in parts]),
@@ -52,5 +59,8 @@ def explain_parallel(
         feature_names=first.feature_names,
         output_names=first.output_names,
         explainer=first.explainer,
-        notes=[*first.notes, f"computed in {len(parts)} Ray tasks of {chunk_rows} rows"],
+        notes=[
+            *first.notes,
+            f"computed in {len(parts)} Ray tasks of {chunk_rows} rows (by node: {spread})",
+        ],
     )

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import ray
 from ray import tune
-from ray.tune import RunConfig, TuneConfig, Tuner
+from ray.tune import Callback, RunConfig, TuneConfig, Tuner
 from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
 from fas_ray.features import FoldFill
@@ -40,6 +40,7 @@ __all__ = ["SearchResult", "TrialRecord", "plan_workers", "run_search"]
 _WAIT_S = 0.005
 _STOP_GRACE_S = 5.0
 _REPORT_EVERY_S = 1.0
+_HEAD = "node:__internal_head__"  # the resource only the head node has
 _CELLS_PER_EXTRA_CPU = 2_000_000
 
 
@@ -81,19 +82,21 @@ def _worker(
         return bool(ray.get(coordinator.report.remote(number, folds_done, running_mean)))
 
     done, best, last = 0, -np.inf, time.monotonic()
-    pending = coordinator.ask.remote()
+    index = int(slot["worker"])
+    coordinator.hello.remote(index, name)
+    pending = coordinator.ask.remote(index)
     while True:
         ticket = ray.get(pending)
         if ticket == "done":
             break
         if ticket == "wait":
             time.sleep(_WAIT_S)
-            pending = coordinator.ask.remote()
+            pending = coordinator.ask.remote(index)
             continue
         assert isinstance(ticket, Ticket)
         # anytime mode: ask for the next configuration now, so sampling it overlaps this CV
         # (deterministic mode must not: a batch's tickets belong to every worker)
-        pending = coordinator.ask.remote() if prefetch else None
+        pending = coordinator.ask.remote(index) if prefetch else None
         outcome: list[tuple[ConfigResult, np.ndarray | None]] = []
         evaluation = threading.Thread(
             target=lambda t=ticket, out=outcome: out.append(
@@ -125,7 +128,7 @@ def _worker(
         result, oof = outcome[0]
         coordinator.tell.remote(result, oof)  # ordered before this worker's next ask
         if pending is None:
-            pending = coordinator.ask.remote()
+            pending = coordinator.ask.remote(index)
         done += 1
         if result.state == "complete":
             best = max(best, result.score)
@@ -133,6 +136,18 @@ def _worker(
             tune.report({"configs": done, "best_score": float(best)})
             last = time.monotonic()
     tune.report({"configs": done, "best_score": float(best)})
+
+
+class _WriteOffLost(Callback):
+    """A worker whose trial died (its node lost, its process killed) had configurations out:
+    the coordinator records them as failed, so the search goes on with the workers left."""
+
+    def __init__(self, coordinator: Any) -> None:
+        self.coordinator = coordinator
+
+    def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        reason = "its Tune trial ended with an error (node or process lost)"
+        self.coordinator.write_off.remote(int(trial.config["slot"]["worker"]), reason)
 
 
 def _slot_resources(config: dict[str, Any]) -> dict[str, float]:
@@ -182,7 +197,9 @@ def run_search(
     # configurations still running at the deadline may finish their current folds for 5 % of
     # the budget more; the caller keeps the other 5 % of its +10 % for refitting
     hard_deadline = deadline + 0.05 * time_budget_s if deadline and time_budget_s else None
-    coordinator_cls: Any = ray.remote(num_cpus=0)(SearchCoordinator)
+    # on the head node: a worker node lost mid-search must not take the study with it (the
+    # head's loss ends the cluster anyway)
+    coordinator_cls: Any = ray.remote(num_cpus=0, resources={_HEAD: 0.001})(SearchCoordinator)
     coordinator: Any = coordinator_cls.remote(
         list(learners),
         seed,
@@ -233,7 +250,7 @@ def run_search(
             name="search",
             storage_path=str(Path(storage_path).resolve()),
             verbose=0,
-            callbacks=[CSVLoggerCallback(), JsonLoggerCallback()],
+            callbacks=[CSVLoggerCallback(), JsonLoggerCallback(), _WriteOffLost(coordinator)],
         ),
     )
     grid = tuner.fit()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from anyascii import anyascii
 
 __all__ = [
     "FINGERPRINT_PREFIX",
@@ -87,8 +88,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def normalize_name(name: str) -> str:
-    """One column name as snake_case ASCII: ``"Mean Radius (mm)"`` → ``"mean_radius_mm"``."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    """One column name as snake_case ASCII: ``"Mean Radius (mm)"`` → ``"mean_radius_mm"``;
+    other scripts are transliterated (``"数量"`` → ``"shu_liang"``, ``"Größe"`` → ``"grosse"``)."""
+    text = anyascii(unicodedata.normalize("NFKC", str(name)))
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
     text = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
     if not text:

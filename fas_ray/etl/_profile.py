@@ -53,6 +53,8 @@ import duckdb
 
 from fas_ray.etl._duck import _ident, _literal, parquet_source
 from fas_ray.exceptions import ConfigError, InputError
+from fas_ray.storage import ParquetKey
+from fas_ray.storage._crypt import read_arrow
 
 __all__ = [
     "CategoricalStats",
@@ -224,8 +226,10 @@ def profile_parquet(
     imbalance_warn: float = 0.1,
     leakage_warn: float = 0.98,
     top_k: int = 10,
+    key: ParquetKey | None = None,
 ) -> Profile:
-    """Profile a Parquet file, or a folder of Parquet files, with DuckDB.
+    """Profile a Parquet file, or a folder of Parquet files, with DuckDB (encrypted ones, with
+    their ``key``, decrypted into memory first: DuckDB cannot read them).
 
     Args:
         path: a ``.parquet`` file or a folder holding them (searched recursively).
@@ -261,6 +265,9 @@ def profile_parquet(
     con.execute("SET disabled_optimizers = 'statistics_propagation'")
     try:
         run = _Run(con, path, top_k, null_warn, cardinality_warn, imbalance_warn, leakage_warn)
+        if key is not None:
+            con.register("_decrypted", read_arrow(path, key))
+            run.src = "_decrypted"
         return run.profile(rows_before, target)
     except (duckdb.IOException, duckdb.InvalidInputException) as exc:
         raise InputError(f"Cannot profile '{path}' as Parquet: {exc}".splitlines()[0]) from None
@@ -327,7 +334,7 @@ class _Run:
         return row
 
     def profile(self, rows_before: int | None, target: str | None) -> Profile:
-        self.src = parquet_source(self.path)
+        self.src = self.src or parquet_source(self.path)
         schema = self.con.execute(f"DESCRIBE SELECT * FROM {self.src}").fetchall()
         cols = [_Col(i, name, dtype, _kind(dtype)) for i, (name, dtype, *_) in enumerate(schema)]
         by_name = {c.name: c for c in cols}

@@ -29,7 +29,8 @@ from fas_ray.etl._clean import (
 from fas_ray.etl._duck import FillPlan, Source, connect, plan_fills
 from fas_ray.etl._neardup import add_fingerprints, plan_near_duplicates
 from fas_ray.etl._types import ColumnType, apply_types, infer_schema, standardise_text
-from fas_ray.storage import atomic_dir
+from fas_ray.storage import ParquetKey, atomic_dir, write_parquet_atomic
+from fas_ray.storage._crypt import read_arrow, write_options
 
 __all__ = [
     "clean_parquet",
@@ -175,16 +176,26 @@ def clean_parquet(
     silver_dir: Path,
     exclude: Iterable[str] = (),
     options: EtlOptions | None = None,
+    key: ParquetKey | None = None,
 ) -> EtlSummary:
     """:func:`clean_table` over a Parquet file (or folder), written as the Parquet folder
     ``silver_dir`` (``part-0.parquet``); the folder is replaced only when complete.
 
     This is the ``local`` ETL engine: one table in memory, no Ray. The Ray Data engine
-    (``fas_ray.distributed.run_etl``) gives the same rows.
+    (``fas_ray.distributed.run_etl``) gives the same rows. With ``key`` the bronze is read
+    decrypted and the silver written encrypted (the only engine that can: an encrypted data
+    root always uses it).
     """
     path = Path(bronze_path)
-    source = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-    out, summary = clean_table(pl.read_parquet(source), exclude, options)
+    if key is None:
+        source = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+        frame = pl.read_parquet(source)
+    else:
+        frame = pl.DataFrame(pl.from_arrow(read_arrow(path, key)))
+    out, summary = clean_table(frame, exclude, options)
     with atomic_dir(Path(silver_dir)) as tmp:
-        out.write_parquet(tmp / "part-0.parquet", compression="snappy")
+        if key is None:
+            out.write_parquet(tmp / "part-0.parquet", compression="snappy")
+        else:
+            write_parquet_atomic(out, tmp / "part-0.parquet", write_options(key))
     return summary

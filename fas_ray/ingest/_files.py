@@ -185,7 +185,7 @@ def _drain(source: Source, name: str, sink: Sink) -> tuple[pa.Schema, int]:
 
 
 @contextlib.contextmanager
-def _parquet_sink(dest: Path, schema: pa.Schema) -> Iterator[Put]:
+def _parquet_sink(dest: Path, options: dict[str, Any], schema: pa.Schema) -> Iterator[Put]:
     """Write batches to ``dest``, gathered into row groups of about ``_GROUP_ROWS`` rows."""
     pending: list[pa.RecordBatch] = []
 
@@ -202,7 +202,7 @@ def _parquet_sink(dest: Path, schema: pa.Schema) -> Iterator[Put]:
         ):
             flush()
 
-    with pq.ParquetWriter(dest, schema, compression="snappy") as writer:
+    with pq.ParquetWriter(dest, schema, compression="snappy", **options) as writer:
         yield put
         flush()
 
@@ -231,6 +231,8 @@ def ingest_file(
     compression = _check_file(src, max_bytes)
     sha = sha256_file(src)
     dataset_id = _dataset_id(sha, sheet)
+    if root.key is not None:  # the same file stored under another key is another copy
+        dataset_id += f"-k{root.key.fingerprint[:8]}"
     dest_dir = root.bronze(dataset_id)
     meta_path = dest_dir / "meta.json"
     if meta_path.is_file():
@@ -241,7 +243,9 @@ def ingest_file(
         out = tmp / "data.parquet"
         with unpacked(src, src.name, compression, tmp, max_bytes) as (data, ext, member):
             source = open_source(data, ext, src.name, sheet)
-            schema, rows = _drain(source, src.name, functools.partial(_parquet_sink, out))
+            schema, rows = _drain(
+                source, src.name, functools.partial(_parquet_sink, out, root.parquet_options)
+            )
         details = source.details()
         dataset = BronzeDataset(
             dataset_id=dataset_id,

@@ -76,7 +76,7 @@ def ingest_url(
     tmp = Path(tempfile.mkdtemp(prefix=".web.", suffix=".tmp", dir=bronze_dir))
     try:
         data = tmp / "data.parquet"
-        pq.write_table(result.table, data, compression="snappy")
+        pq.write_table(result.table, data, compression="snappy", **root.parquet_options)
         sha = sha256_file(data)
         dataset_id = f"web-{sha[:16]}"
         dest = root.bronze(dataset_id)

@@ -38,7 +38,7 @@ from typing import Any, Literal
 import numpy as np
 import optuna
 
-from fas_ray.ml._space import suggest_config
+from fas_ray.ml._space import split_config, suggest_config
 from fas_ray.ml._task import TaskInfo
 
 __all__ = ["HISTORY_LIMIT", "ConfigResult", "SearchCoordinator", "Ticket"]
@@ -173,6 +173,9 @@ class SearchCoordinator:
         self._progress_at = 0.0
         self._history: list[list[Any]] = []
         self._best: ConfigResult | None = None
+        self._out: dict[int, int] = {}  # configuration number -> the worker holding it
+        self._names: dict[int, str] = {}
+        self.lost: list[dict[str, Any]] = []  # configurations written off with their worker
 
     # ------------------------------------------------------------------ handing out
     @staticmethod
@@ -190,21 +193,24 @@ class SearchCoordinator:
     def _budget_left(self) -> bool:
         return self.max_trials is None or self._handed < self.max_trials
 
-    def ask(self) -> Ticket | Literal["wait", "done"]:
+    def ask(self, worker: int | None = None) -> Ticket | Literal["wait", "done"]:
         """The next configuration, ``"wait"`` (deterministic mode, the batch is not finished)
-        or ``"done"`` (budget or time used up, or :meth:`stop` was called)."""
+        or ``"done"`` (budget or time used up, or :meth:`stop` was called). ``worker`` names
+        the asker, so that what it holds can be written off if it dies (:meth:`write_off`)."""
         if self.stopped or self._out_of_time() or not self._budget_left():
             return "done"
         if self.deterministic and self._handed >= self._batch_start + self.batch_size:
             if self._told_in_batch() < self._handed - self._batch_start:
                 return "wait"
             self._flush_batch()
-            return self.ask()
+            return self.ask(worker)
         trial = self.study.ask()
         config = suggest_config(trial, self.learners, self.task, self.fixed)
         self._trials[trial.number] = trial
         self._configs[trial.number] = config
         self._handed += 1
+        if worker is not None:
+            self._out[trial.number] = worker
         return Ticket(trial.number, config)
 
     def _told_in_batch(self) -> int:
@@ -246,8 +252,27 @@ class SearchCoordinator:
         return running_mean >= threshold
 
     # ------------------------------------------------------------------ results
+    def write_off(self, worker: int, reason: str) -> int:
+        """Record the configurations ``worker`` held as failed (it died, e.g. with its node),
+        so that a deterministic batch does not wait for them; returns how many."""
+        numbers = sorted(n for n, w in self._out.items() if w == worker)
+        name = self._names.get(worker, f"w{worker}")
+        for number in numbers:
+            learner, params = split_config(self._configs[number])
+            error = f"lost with worker {name}: {reason}"
+            self.tell(ConfigResult(number, learner, params, "failed", worker=name, error=error))
+            self.lost.append({"number": number, "worker": name, "reason": reason})
+        return len(numbers)
+
+    def hello(self, worker: int, name: str) -> None:
+        """A worker's name (``w<i>@<node>``), for the records of what it held if it dies."""
+        self._names[worker] = name
+
     def tell(self, result: ConfigResult, oof: np.ndarray | None = None) -> None:
         """Store a configuration's result (and its out-of-fold predictions if it completed)."""
+        self._out.pop(result.number, None)
+        if result.number in self._results:  # written off, then told by a worker that lived
+            return
         self._results[result.number] = result
         if (
             result.state == "complete"
@@ -349,4 +374,5 @@ class SearchCoordinator:
             "complete": states.count("complete"),
             "pruned": states.count("pruned"),
             "failed": states.count("failed"),
+            "lost": len(self.lost),
         }

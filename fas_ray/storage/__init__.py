@@ -8,11 +8,13 @@ from fas_ray.storage._atomic import (
     write_json,
     write_parquet_atomic,
 )
+from fas_ray.storage._crypt import ParquetKey
 from fas_ray.storage._layers import LAYERS, DataRoot
 
 __all__ = [
     "LAYERS",
     "DataRoot",
+    "ParquetKey",
     "atomic_dir",
     "atomic_write_bytes",
     "atomic_write_text",

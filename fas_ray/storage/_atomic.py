@@ -77,8 +77,9 @@ def atomic_dir(path: Path) -> Iterator[Path]:
         raise
 
 
-def write_parquet_atomic(table: Any, path: Path) -> Path:
-    """Write an Arrow table (or anything with ``to_arrow()``, like a polars frame) to ``path``."""
+def write_parquet_atomic(table: Any, path: Path, options: dict[str, Any] | None = None) -> Path:
+    """Write an Arrow table (or anything with ``to_arrow()``, like a polars frame) to ``path``;
+    ``options`` go to pyarrow's writer (a data root's ``parquet_options``: its encryption)."""
     import pyarrow.parquet as pq
 
     if hasattr(table, "to_arrow"):
@@ -88,7 +89,7 @@ def write_parquet_atomic(table: Any, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="snappy")
+        pq.write_table(table, tmp, compression="snappy", **(options or {}))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -14,8 +14,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from fas_ray.storage._crypt import ParquetKey, read_arrow, write_options
 
 __all__ = ["LAYERS", "DataRoot"]
 
@@ -24,9 +27,29 @@ LAYERS = ("bronze", "silver", "gold", "features", "models", "reports", "runs", "
 
 @dataclass(frozen=True)
 class DataRoot:
-    """Paths under one data root. Creates nothing until :meth:`ensure` is called."""
+    """Paths under one data root. Creates nothing until :meth:`ensure` is called.
+
+    With ``key``, the Parquet layers (bronze, silver, gold) are written encrypted and read
+    through :meth:`read` (see :mod:`fas_ray.storage._crypt`).
+    """
 
     root: Path
+    key: ParquetKey | None = field(default=None, compare=False)
+
+    def read(self, path: Path, columns: list[str] | None = None) -> Any:
+        """A layer's Parquet file or folder as a polars frame (decrypted with the key).
+
+        Raises:
+            StorageError: it is encrypted and this root has no key, or not the key that opens it.
+        """
+        import polars as pl
+
+        return pl.from_arrow(read_arrow(path, self.key, columns))
+
+    @property
+    def parquet_options(self) -> dict[str, Any]:
+        """Keyword arguments for pyarrow's Parquet writers (the encryption, with a key)."""
+        return write_options(self.key)
 
     def ensure(self) -> DataRoot:
         """Create the root and its layer folders."""

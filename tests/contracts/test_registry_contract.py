@@ -1,4 +1,5 @@
-"""Every registry backend passes the same checks (today: SQLiteRegistry).
+"""Every registry backend passes the same checks: SQLiteRegistry (one machine) and
+PostgresRegistry (a cluster; against a real PostgreSQL server started for the session).
 
 Like Optuna's ``STORAGE_MODES``, the ``registry`` fixture is parametrized over backends; a new
 backend adds one entry to ``BACKENDS`` and must pass every test here unchanged.
@@ -20,23 +21,26 @@ from sklearn.datasets import load_iris
 
 from fas_ray.exceptions import FasRayError, ModelNotFoundError, RegistryError
 from fas_ray.ml import FittedModel, detect_task, fit_model
-from fas_ray.registry import ModelInfo, Registry, SQLiteRegistry
+from fas_ray.registry import ModelInfo, PostgresRegistry, Registry, SQLiteRegistry
 
 
 @dataclass
 class Backend:
     registry: Registry
-    root: Path  # everything the backend writes lives under here
+    root: Path  # every file the backend writes lives under here
 
 
-BACKENDS: dict[str, Callable[[Path], Registry]] = {
-    "sqlite": lambda root: SQLiteRegistry(root / "registry.sqlite", root / "models"),
+BACKENDS: dict[str, Callable[[Path, pytest.FixtureRequest], Registry]] = {
+    "sqlite": lambda root, _: SQLiteRegistry(root / "registry.sqlite", root / "models"),
+    "postgres": lambda root, request: PostgresRegistry(
+        request.getfixturevalue("postgres_url"), root / "models"
+    ),
 }
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    return Backend(BACKENDS[request.param](tmp_path), tmp_path)
+    return Backend(BACKENDS[request.param](tmp_path, request), tmp_path)
 
 
 @pytest.fixture
@@ -236,9 +240,17 @@ def test_a_registry_written_before_hashes_still_loads(tmp_path: Path) -> None:
     assert len(new.sha256) == 64 and registry.load("new") == {"v": 2}
 
 
+def test_versions_count_the_models_of_one_target_and_task(registry: Registry) -> None:
+    assert [_save(registry, f"a-{i}", {"v": i}).version for i in range(3)] == [1, 2, 3]
+    assert _save(registry, "b-0", {"v": 0}, target="petal_width", task="regression").version == 1
+    assert _save(registry, "a-3", {"v": 3}).version == 4
+    assert registry.info("a-1").version == 2
+
+
 def test_concurrent_saves_lose_nothing_and_one_id_is_taken_once(registry: Registry) -> None:
-    """Eight writers at once: eight distinct ids all land; eight of one id: exactly one wins,
-    the others are refused, and the winner's file is the one stored (none deleted it)."""
+    """Eight writers at once: eight distinct ids all land, each with its own version; eight of
+    one id: exactly one wins, the others are refused, and the winner's file is the one stored
+    (none deleted it)."""
     barrier = threading.Barrier(16)
     outcomes: dict[str, list[str]] = {"distinct": [], "same": []}
 
@@ -264,3 +276,4 @@ def test_concurrent_saves_lose_nothing_and_one_id_is_taken_once(registry: Regist
     assert registry.load("shared") == {"v": int(wins[0][3:])}
     for i in range(8):
         assert registry.load(f"m-{i}") == {"v": i}
+    assert sorted(m.version for m in registry.list()) == list(range(1, 10))

@@ -23,6 +23,7 @@ import yaml
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
 FAS_RAY = str(Path(sys.executable).with_name("fas-ray"))
+SCRIPT = Path(__file__).resolve().parents[2] / "cluster" / "multinode-local.sh"
 
 
 def free_port() -> int:
@@ -152,3 +153,34 @@ def serving(base: Path, token: str, **pipeline_args: Any) -> Iterator[tuple[str,
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@contextlib.contextmanager
+def start_two_nodes(extra_env: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
+    """``cluster/multinode-local.sh`` (a head on 127.0.0.2, a worker on 127.0.0.3) on free
+    ports, in a short private temp dir, stopped afterwards; yields the environment to reach it
+    (``RAY_ADDRESS`` set) and to call the script again."""
+    import shutil
+    import tempfile
+
+    temp_dir = Path(tempfile.mkdtemp(prefix="fasray-mn-", dir="/tmp"))  # short socket paths
+    ports = {
+        "FAS_RAY_GCS_PORT": free_port(),
+        "FAS_RAY_DASHBOARD_PORT": free_port(),
+        "FAS_RAY_CLIENT_PORT": free_port(),
+        "FAS_RAY_AGENT_PORT": free_port(),
+        "FAS_RAY_WORKER_AGENT_PORT": free_port(),
+    }
+    env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "FAS_RAY_DATA_ROOT")}
+    env.update({k: str(v) for k, v in ports.items()})
+    env.update(FAS_RAY_TEMP_DIR=str(temp_dir), FAS_RAY_VENV=str(Path(sys.executable).parent.parent))
+    env.update(extra_env or {})
+    try:
+        started = subprocess.run(
+            ["bash", str(SCRIPT), "start"], env=env, capture_output=True, text=True, timeout=240
+        )
+        assert started.returncode == 0, started.stdout + started.stderr
+        yield {**env, "RAY_ADDRESS": f"127.0.0.2:{ports['FAS_RAY_GCS_PORT']}"}
+    finally:
+        subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=120)
+        shutil.rmtree(temp_dir, ignore_errors=True)

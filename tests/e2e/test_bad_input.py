@@ -457,12 +457,12 @@ ODD: dict[str, tuple[bytes, dict[str, str]]] = {
         ("a,a,A,target\n" + _rows(20, lambda i: f"{i},{i * 2},{i * 3},{i % 2}\n")).encode(),
         {"a": "integer", "a_2": "integer", "a_3": "integer", "target": "boolean"},
     ),
-    # unicode names: snake_case ASCII (accents folded; a name with no Latin letter is "column")
+    # unicode names: snake_case ASCII (accents folded, other scripts transliterated)
     "unicode.csv": (
         (
             "préço,数量,Größe ø,target\n" + _rows(20, lambda i: f"{i},{i % 3},{i % 5},{i % 2}\n")
         ).encode(),
-        {"preco": "integer", "column": "integer", "groe": "integer", "target": "boolean"},
+        {"preco": "integer", "shu_liang": "integer", "grosse_o": "integer", "target": "boolean"},
     ),
     # numbers and words in one column: kept as text, no value lost
     "mixed.csv": (

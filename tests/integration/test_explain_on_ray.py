@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer
@@ -25,3 +27,5 @@ def test_parallel_shap_equals_one_process(ray_local: None) -> None:
     np.testing.assert_allclose(split.values, together.values, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(split.base_values, together.base_values)
     assert "4 Ray tasks" in split.notes[-1]
+    # where they ran: one node here, 4 chunks on it (the two-node e2e run spreads them)
+    assert re.search(r"by node: 4 on [0-9a-f]{12}\)$", split.notes[-1]), split.notes[-1]

@@ -72,6 +72,31 @@ def test_batch_waits_until_every_config_is_told() -> None:
     assert isinstance(c, Ticket) and c.number == 2
 
 
+def test_a_lost_worker_is_written_off_and_the_batch_goes_on() -> None:
+    """A worker that dies holding a configuration (its node lost) would stall a deterministic
+    batch forever; written off, it is a failed result and the next batch starts."""
+    coord = SearchCoordinator(LEARNERS, seed=0, max_trials=10, batch_size=2)
+    coord.hello(1, "w1@node-b")
+    a, b = coord.ask(0), coord.ask(1)
+    assert isinstance(a, Ticket) and isinstance(b, Ticket)
+    coord.tell(ConfigResult(a.number, "x", {}, "complete", 0.4))
+    assert coord.ask(0) == "wait"
+    assert coord.write_off(0, "gone") == 0  # worker 0 holds nothing now
+    assert coord.write_off(1, "node lost") == 1
+    c = coord.ask(0)  # the batch is complete: the next one starts (asked through the flush)
+    assert isinstance(c, Ticket) and c.number == 2
+    lost = coord.results()[b.number]
+    assert (lost.state, lost.worker) == ("failed", "w1@node-b")
+    assert lost.error == "lost with worker w1@node-b: node lost"
+    assert lost.learner == b.config["learner"]
+    assert coord.summary()["lost"] == 1 and coord.summary()["failed"] == 1
+    # the configuration handed out through the flush is held by its asker: it is written off too
+    assert coord.write_off(0, "gone") == 1
+    # a worker thought lost that tells after all changes nothing
+    coord.tell(ConfigResult(b.number, "x", {}, "complete", 0.9))
+    assert coord.results()[b.number].state == "failed"
+
+
 def test_max_trials_and_deadline_end_the_search() -> None:
     coord = SearchCoordinator(LEARNERS, seed=0, max_trials=2, batch_size=5)
     assert isinstance(coord.ask(), Ticket) and isinstance(coord.ask(), Ticket)
@@ -134,7 +159,7 @@ def test_only_the_best_oof_predictions_are_kept() -> None:
         coord.tell(ConfigResult(n, "x", {}, "complete", s), np.full(3, s))
     coord.tell(ConfigResult(9, "x", {}, "pruned", 0.99), None)
     assert sorted(coord.best_oof()) == [1, 3]
-    assert coord.summary() == {"handed_out": 0, "complete": 4, "pruned": 1, "failed": 0}
+    assert coord.summary() == {"handed_out": 0, "complete": 4, "pruned": 1, "failed": 0, "lost": 0}
 
 
 def test_each_learner_keeps_its_best_oof_predictions_for_the_ensemble() -> None:
