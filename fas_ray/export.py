@@ -31,6 +31,7 @@ from fas_ray.ml import FittedModel
 from fas_ray.ml._metrics import greater_is_better
 from fas_ray.registry import open_registry
 from fas_ray.storage import DataRoot, write_json
+from fas_ray.storage._crypt import is_encrypted
 
 __all__ = [
     "chart_run",
@@ -82,7 +83,11 @@ def run_model_card(root: DataRoot, run_id: str) -> str:
     _, report, model = _completed(root, run_id)
     errors_path = root.run_dir(run_id) / "errors.json"
     errors = json.loads(errors_path.read_text()) if errors_path.is_file() else None
-    return model_card(report, model, errors)
+    return model_card(report, model, errors, encrypted=_gold_encrypted(root, run_id))
+
+
+def _gold_encrypted(root: DataRoot, run_id: str) -> bool:
+    return is_encrypted(root.gold(run_id) / "holdout.parquet")
 
 
 def explain_run(root: DataRoot, run_id: str, *, sample: int = 100, seed: int = 0) -> dict[str, Any]:
@@ -213,8 +218,11 @@ def card_usage(code: list[str], served: str, intro: list[str] | None = None) -> 
     ]
 
 
-def model_card(report: dict[str, Any], model: Any, errors: dict[str, Any] | None) -> str:
-    """A Markdown model card: data, task, metrics, top features, weak slices, how to use it."""
+def model_card(
+    report: dict[str, Any], model: Any, errors: dict[str, Any] | None, *, encrypted: bool = False
+) -> str:
+    """A Markdown model card: data, task, metrics, top features, weak slices, how to use it
+    (``encrypted``: the gold rows are read with the data root's key)."""
     if isinstance(model, Forecaster):
         return forecast_card(report, model)
     if isinstance(model, ClusterModel):
@@ -258,7 +266,17 @@ def model_card(report: dict[str, Any], model: Any, errors: dict[str, Any] | None
     more = " ..." if len(model.features.input_columns) > 12 else ""
     lines += card_usage(
         [
-            'rows = pl.read_parquet("gold/holdout.parquet")',
+            *(
+                [
+                    "# gold/holdout.parquet is encrypted: it opens only with the run's key",
+                    "from pathlib import Path",
+                    "from fas_ray.storage import DataRoot, ParquetKey",
+                    'root = DataRoot(Path("."), key=ParquetKey.from_file("key"))',
+                    'rows = root.read(Path("gold/holdout.parquet"))',
+                ]
+                if encrypted
+                else ['rows = pl.read_parquet("gold/holdout.parquet")']
+            ),
             "predictions = model.predict(rows)",
             *(
                 ["probabilities = model.predict_proba(rows)  # columns: model.classes_"]
@@ -344,7 +362,8 @@ def export_run(root: DataRoot, run_id: str, out: Path | None = None) -> Path:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
             for arcname, path in files.items():
                 bundle.write(path, arcname)
-            bundle.writestr("MODEL_CARD.md", model_card(report, model, errors))
+            card = model_card(report, model, errors, encrypted=_gold_encrypted(root, run_id))
+            bundle.writestr("MODEL_CARD.md", card)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -80,6 +80,8 @@ def test_encrypted_layers_open_only_with_their_key(tmp_path: Path) -> None:
     with zipfile.ZipFile(out) as bundle:
         gold = [n for n in bundle.namelist() if n.endswith(".parquet")]
         assert gold and all(bundle.read(n)[-4:] == b"PARE" for n in gold)
+        card = bundle.read("MODEL_CARD.md").decode()
+    assert "gold/holdout.parquet is encrypted" in card and "ParquetKey.from_file" in card
 
     # the charts read silver and gold back: with the key they are drawn again
     before = _snapshot(root)
