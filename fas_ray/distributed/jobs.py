@@ -18,7 +18,8 @@ from fas_ray.exceptions import PipelineError
 
 __all__ = ["AGENT_WAIT_S", "RunJobs", "cluster_info", "submission_id_for"]
 
-AGENT_WAIT_S = 20.0  # how long a submission waits for the job agent of a starting cluster
+AGENT_WAIT_S = 60.0  # how long a submission waits for the job agent of a starting cluster
+# (20 s was seen to be too short once, on a 2-core machine under load)
 
 
 def submission_id_for(run_id: str) -> str:
