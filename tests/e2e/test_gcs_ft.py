@@ -52,7 +52,7 @@ while True:  # a lookup by name needs the GCS back, with its state
         break
     except Exception as exc:
         assert time.monotonic() - killed < 90, repr(exc)
-        time.sleep(0.5)
+        time.sleep(0.5)  # polling interval until the restarted GCS answers (90 s deadline above)
 out["recovered_s"] = round(time.monotonic() - killed, 2)
 
 @ray.remote
