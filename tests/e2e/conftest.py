@@ -184,3 +184,13 @@ def start_two_nodes(extra_env: dict[str, str] | None = None) -> Iterator[dict[st
     finally:
         subprocess.run(["bash", str(SCRIPT), "stop"], env=env, capture_output=True, timeout=120)
         shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def configurations_done(root: Path) -> int:
+    """Configurations a run's search has completed, from its progress file (0 before it exists)."""
+    for path in (root / "runs").glob("*/progress.json"):
+        try:
+            return len(json.loads(path.read_text()).get("history", []))
+        except json.JSONDecodeError:  # caught between the write and the rename
+            return 0
+    return 0

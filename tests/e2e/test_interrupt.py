@@ -23,7 +23,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 
 from fas_ray.registry import SQLiteRegistry
-from tests.e2e.conftest import FAS_RAY, cli
+from tests.e2e.conftest import FAS_RAY, cli, configurations_done
 
 pytestmark = pytest.mark.slow
 
@@ -46,16 +46,6 @@ def _searching(manifest: dict[str, object] | None) -> bool:
     )
 
 
-def _configurations_done(root: Path) -> int:
-    """Configurations the search has completed, from its progress file (0 before it exists)."""
-    for path in (root / "runs").glob("*/progress.json"):
-        try:
-            return len(json.loads(path.read_text()).get("history", []))
-        except json.JSONDecodeError:  # caught between the write and the rename
-            return 0
-    return 0
-
-
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 def test_a_killed_run_leaves_nothing_half_written(sig: signal.Signals, tmp_path: Path) -> None:
     csv = tmp_path / "bc.csv"
@@ -71,7 +61,7 @@ def test_a_killed_run_leaves_nothing_half_written(sig: signal.Signals, tmp_path:
     )
     deadline = time.monotonic() + 180
     # the search under way, with at least one configuration finished, when the signal comes
-    while not (_searching(_manifest(root)) and _configurations_done(root) >= 1):
+    while not (_searching(_manifest(root)) and configurations_done(root) >= 1):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, _manifest(root)
         time.sleep(0.2)  # polling interval until the search has finished a configuration

@@ -16,7 +16,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 
 from fas_ray.registry import PostgresRegistry
-from tests.e2e.conftest import SCRIPT, start_two_nodes
+from tests.e2e.conftest import SCRIPT, configurations_done, start_two_nodes
 
 pytestmark = pytest.mark.slow
 
@@ -74,16 +74,6 @@ def _cluster_env(two_nodes: dict[str, str], registry_url: str) -> dict[str, str]
     return env
 
 
-def _progress(data_root: Path) -> int:
-    """Configurations finished so far, from the run's progress file (0 before it exists)."""
-    for path in (data_root / "runs").glob("*/progress.json"):
-        try:
-            return len(json.loads(path.read_text()).get("history", []))
-        except json.JSONDecodeError:  # caught between the write and the rename
-            return 0
-    return 0
-
-
 def test_a_run_survives_losing_the_worker_node(
     two_nodes: dict[str, str], tmp_path: Path, postgres_url: str
 ) -> None:
@@ -98,7 +88,7 @@ def test_a_run_survives_losing_the_worker_node(
         command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 240
-    while _progress(data_root) < 6:  # every worker, the remote one included, is busy by then
+    while configurations_done(data_root) < 6:  # every worker, the remote one included, busy
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the search did not start"
         time.sleep(0.2)  # polling interval until the search is under way
